@@ -1,0 +1,51 @@
+package adhoc
+
+import "encoding/xml"
+
+// NSData is the XEP-0004 data forms namespace.
+const NSData = "jabber:x:data"
+
+// Form is an XEP-0004 data form.
+type Form struct {
+	XMLName      xml.Name `xml:"jabber:x:data x"`
+	Type         string   `xml:"type,attr,omitempty"`
+	Title        string   `xml:"title,omitempty"`
+	Instructions string   `xml:"instructions,omitempty"`
+	Fields       []Field  `xml:"field"`
+}
+
+// Field is one field of a data form.
+type Field struct {
+	Var    string   `xml:"var,attr,omitempty"`
+	Type   string   `xml:"type,attr,omitempty"`
+	Label  string   `xml:"label,attr,omitempty"`
+	Values []string `xml:"value"`
+}
+
+// Field returns the field named v.
+func (f *Form) Field(v string) (Field, bool) {
+	if f == nil {
+		return Field{}, false
+	}
+	for _, fl := range f.Fields {
+		if fl.Var == v {
+			return fl, true
+		}
+	}
+	return Field{}, false
+}
+
+// Value returns the first value of the field named v.
+func (f *Form) Value(v string) string {
+	fl, ok := f.Field(v)
+	if !ok || len(fl.Values) == 0 {
+		return ""
+	}
+	return fl.Values[0]
+}
+
+// Values returns every value of the field named v.
+func (f *Form) Values(v string) []string {
+	fl, _ := f.Field(v)
+	return fl.Values
+}

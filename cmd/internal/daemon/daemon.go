@@ -1,0 +1,199 @@
+// Package daemon assembles xmpprest from its configuration: the store, the
+// component link, the operations and the HTTP server with every dialect, and
+// runs them until shutdown.
+package daemon
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"xmpprest/adhoc"
+	"xmpprest/cmd/internal/config"
+	"xmpprest/component"
+	"xmpprest/component/c2s"
+	"xmpprest/component/fault"
+	"xmpprest/httpapi"
+	"xmpprest/httpapi/ops"
+	"xmpprest/store"
+)
+
+// Daemon is a running xmpprest.
+type Daemon struct {
+	cfg   config.Config
+	log   *slog.Logger
+	Store *store.Store
+	Link  *component.Link
+	Ops   *ops.Service
+
+	srv      *http.Server
+	listener net.Listener
+	served   chan error
+}
+
+// Start opens the store, attaches to the XMPP server and starts serving
+// HTTP. A refused component handshake (wrong secret) is an error here, not a
+// retry loop; an unreachable server is retried in the background while
+// /readyz answers 503.
+func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, error) {
+	d := &Daemon{cfg: cfg, log: log, served: make(chan error, 1)}
+	var err error
+	d.Store, err = store.Open(ctx, cfg.Store.Path)
+	if err != nil {
+		return nil, err
+	}
+	linkCfg, err := linkConfig(cfg, log)
+	if err != nil {
+		d.Store.Close()
+		return nil, err
+	}
+	d.Link = component.New(linkCfg)
+	if err := d.Link.Start(context.Background()); err != nil {
+		d.Store.Close()
+		return nil, err
+	}
+	node, _ := os.Hostname()
+	d.Ops = &ops.Service{Link: d.Link, Adhoc: adhoc.New(d.Link), Store: d.Store, Log: log, Node: node}
+
+	auth := &httpapi.AdminAuth{
+		Secret:   cfg.Auth.Secret,
+		Admins:   cfg.Auth.Admins,
+		CacheTTL: cfg.Auth.BasicCacheTTL.Duration,
+		Check:    passwordChecker(cfg),
+	}
+	router := httpapi.NewRouter(httpapi.Options{
+		Logger:         log,
+		MaxBodyBytes:   cfg.HTTP.MaxBodyBytes,
+		RequestTimeout: cfg.HTTP.RequestTimeout.Duration,
+		Ready:          d.ready,
+		Capabilities:   func() any { return d.Link.Snapshot() },
+		Auth:           auth,
+	})
+	registerDialects(router, d.Ops, auth)
+
+	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
+	if err != nil {
+		d.Link.Close()
+		d.Store.Close()
+		return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
+	}
+	d.srv = &http.Server{
+		Handler:           router,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	go func() { d.served <- d.srv.Serve(d.listener) }()
+	log.Info("serving HTTP", "address", d.listener.Addr().String())
+	return d, nil
+}
+
+// Addr is the address the HTTP server listens on.
+func (d *Daemon) Addr() string { return d.listener.Addr().String() }
+
+// ready is nil while the XMPP link is up and the database answers.
+func (d *Daemon) ready(ctx context.Context) error {
+	if !d.Link.Up() {
+		return component.ErrNotConnected
+	}
+	ctx, cancel := context.WithTimeout(ctx, time.Second)
+	defer cancel()
+	if err := d.Store.Ping(ctx); err != nil {
+		return fault.Wrap(fault.Unavailable, err, "the database does not answer")
+	}
+	return nil
+}
+
+// Shutdown stops taking HTTP requests, lets those in flight finish (within
+// ctx), closes the XMPP stream and the database.
+func (d *Daemon) Shutdown(ctx context.Context) error {
+	err := d.srv.Shutdown(ctx)
+	if err != nil {
+		d.srv.Close()
+	}
+	if e := <-d.served; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
+		err = e
+	}
+	d.Link.Close()
+	if e := d.Store.Close(); e != nil && err == nil {
+		err = e
+	}
+	return err
+}
+
+// Run starts xmpprest and serves until ctx ends, then shuts down gracefully.
+func Run(ctx context.Context, cfg config.Config, log *slog.Logger) error {
+	d, err := Start(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	<-ctx.Done()
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), cfg.HTTP.ShutdownTimeout.Duration)
+	defer cancel()
+	return d.Shutdown(sctx)
+}
+
+func linkConfig(cfg config.Config, log *slog.Logger) (component.Config, error) {
+	domain, err := jid.Parse(cfg.XMPP.JID)
+	if err != nil {
+		return component.Config{}, fmt.Errorf("xmpp.jid: %w", err)
+	}
+	var hosts []jid.JID
+	for _, h := range cfg.XMPP.Hosts {
+		j, err := jid.Parse(h)
+		if err != nil {
+			return component.Config{}, fmt.Errorf("xmpp.hosts: %w", err)
+		}
+		hosts = append(hosts, j)
+	}
+	var muc jid.JID
+	if cfg.XMPP.MUCService != "" {
+		if muc, err = jid.Parse(cfg.XMPP.MUCService); err != nil {
+			return component.Config{}, fmt.Errorf("xmpp.muc_service: %w", err)
+		}
+	}
+	return component.Config{
+		Address:      cfg.XMPP.Address,
+		Domain:       domain,
+		Secret:       cfg.XMPP.Secret,
+		Hosts:        hosts,
+		MUCService:   muc,
+		Timeout:      cfg.XMPP.Timeout.Duration,
+		ReconnectMax: cfg.XMPP.ReconnectMax.Duration,
+		Logger:       log,
+	}, nil
+}
+
+// C2SOptions returns how user sessions reach the server.
+func C2SOptions(cfg config.Config) c2s.Options {
+	return c2s.Options{
+		Addr:               cfg.XMPP.C2SAddress,
+		TLS:                c2s.TLSMode(cfg.XMPP.C2STLS),
+		InsecureSkipVerify: cfg.XMPP.C2SInsecureSkipVerify,
+		Timeout:            cfg.XMPP.Timeout.Duration,
+	}
+}
+
+func passwordChecker(cfg config.Config) httpapi.PasswordChecker {
+	if cfg.XMPP.C2SAddress == "" {
+		return nil
+	}
+	opts := C2SOptions(cfg)
+	return func(ctx context.Context, user jid.JID, password string) error {
+		err := c2s.CheckPassword(ctx, opts, user, password)
+		if errors.Is(err, c2s.ErrNotAuthorized) {
+			return httpapi.ErrUnauthorized
+		}
+		if err != nil {
+			return fault.Wrap(fault.Unavailable, err, "cannot check the password with the XMPP server")
+		}
+		return nil
+	}
+}

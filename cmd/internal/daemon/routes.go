@@ -1,0 +1,12 @@
+package daemon
+
+import (
+	"github.com/gorilla/mux"
+
+	"xmpprest/httpapi"
+	"xmpprest/httpapi/ops"
+)
+
+// registerDialects adds every REST dialect's routes to r.
+func registerDialects(r *mux.Router, svc *ops.Service, auth *httpapi.AdminAuth) {
+}

@@ -1,0 +1,202 @@
+package component
+
+import (
+	"bytes"
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+
+	"mellium.im/xmlstream"
+	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
+
+	"xmpprest/component/fault"
+)
+
+// IQ is an outgoing request.
+type IQ struct {
+	Type stanza.IQType // get or set
+	// From defaults to the component's domain; a full JID of the domain
+	// (rest.example.org/admin) may be used, e.g. as a room occupant.
+	From jid.JID
+	To   jid.JID
+	// Payload is marshaled with encoding/xml; []byte and string are sent
+	// as they are.
+	Payload any
+}
+
+// Get sends an IQ get from the component to to and decodes the reply's
+// payload into result (which may be nil).
+func (l *Link) Get(ctx context.Context, to jid.JID, payload, result any) error {
+	return l.Do(ctx, IQ{Type: stanza.GetIQ, To: to, Payload: payload}, result)
+}
+
+// Set sends an IQ set; see Get.
+func (l *Link) Set(ctx context.Context, to jid.JID, payload, result any) error {
+	return l.Do(ctx, IQ{Type: stanza.SetIQ, To: to, Payload: payload}, result)
+}
+
+// Do sends iq and waits for the reply, at most the link's timeout. The
+// reply's first child element is decoded into result when result is not nil.
+// An error reply is returned as a *fault.Error whose cause is the
+// stanza.Error, classified by its condition (see ClassifyStanzaError).
+func (l *Link) Do(ctx context.Context, iq IQ, result any) error {
+	c := l.current()
+	if c == nil {
+		return ErrNotConnected
+	}
+	return l.do(ctx, c, iq, result)
+}
+
+func (l *Link) do(ctx context.Context, c *conn, iq IQ, result any) error {
+	body, err := xmlEncode(iq.Payload)
+	if err != nil {
+		return fault.Wrap(fault.Internal, err, "encode IQ payload")
+	}
+	if iq.From.String() == "" {
+		iq.From = l.cfg.Domain
+	}
+	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
+	defer cancel()
+	stop := context.AfterFunc(c.ctx, cancel)
+	defer stop()
+
+	l.inFlight.Add(1)
+	defer l.inFlight.Add(-1)
+	head := stanza.IQ{Type: iq.Type, From: iq.From, To: iq.To}
+	var r xml.TokenReader = xml.NewDecoder(bytes.NewReader(body))
+	if len(body) == 0 {
+		r = xmlstream.MultiReader()
+	}
+	resp, err := c.s.SendIQElement(ctx, r, head)
+	if err != nil {
+		return l.sendFailure(ctx, c, iq, err)
+	}
+	defer resp.Close()
+	return DecodeReply(resp, result)
+}
+
+// sendFailure classifies a failed send or wait.
+func (l *Link) sendFailure(ctx context.Context, c *conn, iq IQ, err error) error {
+	if c.ctx.Err() != nil {
+		return ErrNotConnected
+	}
+	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return fault.Wrap(fault.Timeout, err, "the XMPP server did not answer an IQ to %s within %s", iq.To, l.cfg.Timeout)
+	}
+	if ctx.Err() != nil {
+		return ctx.Err()
+	}
+	return fault.Wrap(fault.Unavailable, err, "send IQ to %s", iq.To)
+}
+
+// DecodeReply reads a reply IQ: an error reply becomes a classified error,
+// and the first child of a result is decoded into result.
+func DecodeReply(r xml.TokenReader, result any) error {
+	d := xml.NewTokenDecoder(r)
+	tok, err := d.Token()
+	if err != nil {
+		return fault.Wrap(fault.BadGateway, err, "read IQ reply")
+	}
+	start, ok := tok.(xml.StartElement)
+	if !ok {
+		return fault.New(fault.BadGateway, "IQ reply: expected a start element, got %T", tok)
+	}
+	var typ string
+	for _, a := range start.Attr {
+		if a.Name.Local == "type" {
+			typ = a.Value
+		}
+	}
+	for {
+		tok, err := d.Token()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fault.Wrap(fault.BadGateway, err, "read IQ reply")
+		}
+		child, ok := tok.(xml.StartElement)
+		if !ok {
+			continue
+		}
+		if typ == "error" {
+			if child.Name.Local != "error" {
+				if err := d.Skip(); err != nil {
+					return fault.Wrap(fault.BadGateway, err, "read IQ reply")
+				}
+				continue
+			}
+			var se stanza.Error
+			if err := d.DecodeElement(&se, &child); err != nil {
+				return fault.Wrap(fault.BadGateway, err, "decode IQ error")
+			}
+			return ClassifyStanzaError(se)
+		}
+		if result == nil {
+			return nil
+		}
+		if err := d.DecodeElement(result, &child); err != nil {
+			return fault.Wrap(fault.BadGateway, err, "decode IQ reply <%s xmlns='%s'>", child.Name.Local, child.Name.Space)
+		}
+		return nil
+	}
+	if typ == "error" {
+		return fault.New(fault.BadGateway, "IQ error reply without an <error/> element")
+	}
+	return nil
+}
+
+// ClassifyStanzaError turns a stanza error into a *fault.Error whose cause
+// is se, so callers can still inspect the condition with errors.As.
+func ClassifyStanzaError(se stanza.Error) *fault.Error {
+	kind := fault.BadGateway
+	switch se.Condition {
+	case stanza.ItemNotFound, stanza.RecipientUnavailable:
+		kind = fault.NotFound
+	case stanza.Conflict:
+		kind = fault.Conflict
+	case stanza.Forbidden, stanza.NotAuthorized, stanza.NotAllowed, stanza.RegistrationRequired, stanza.SubscriptionRequired:
+		kind = fault.Forbidden
+	case stanza.ServiceUnavailable, stanza.FeatureNotImplemented:
+		kind = fault.NotSupported
+	case stanza.BadRequest, stanza.JIDMalformed, stanza.NotAcceptable:
+		kind = fault.BadRequest
+	case stanza.RemoteServerTimeout:
+		kind = fault.Timeout
+	}
+	msg := fmt.Sprintf("the XMPP server answered %s/%s", se.Type, se.Condition)
+	if t := StanzaErrorText(se); t != "" {
+		msg += ": " + t
+	}
+	return &fault.Error{Kind: kind, Message: msg, Err: se}
+}
+
+// StanzaErrorText returns the error's text, preferring English.
+func StanzaErrorText(se stanza.Error) string {
+	if t, ok := se.Text["en"]; ok {
+		return t
+	}
+	if t, ok := se.Text[""]; ok {
+		return t
+	}
+	for _, t := range se.Text {
+		return t
+	}
+	return ""
+}
+
+// StanzaCondition returns the condition of the stanza error in err's chain,
+// or "" when there is none.
+func StanzaCondition(err error) stanza.Condition {
+	var se stanza.Error
+	if errors.As(err, &se) {
+		return se.Condition
+	}
+	return ""
+}
+
+// InFlight is the number of IQs sent and not yet answered.
+func (l *Link) InFlight() int { return int(l.inFlight.Load()) }

@@ -1,0 +1,96 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/json"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"xmpprest/component/fault"
+)
+
+// Options configures the router.
+type Options struct {
+	Logger         *slog.Logger
+	MaxBodyBytes   int64
+	RequestTimeout time.Duration
+	// Ready reports why the service cannot serve (nil when it can).
+	Ready func(context.Context) error
+	// Capabilities returns what the attached server lets the component do.
+	Capabilities func() any
+	// Auth guards /capabilities.
+	Auth *AdminAuth
+}
+
+// NewRouter returns the router with the middleware and the service's own
+// endpoints; dialects add their routes to it.
+func NewRouter(o Options) *mux.Router {
+	log := o.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	r := mux.NewRouter()
+	r.UseEncodedPath()
+	r.Use(withRequestID, withAccessLog(log), withRecovery(log),
+		withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout, IsStreamPath))
+	r.NotFoundHandler = withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.URL.Path})
+	}))
+
+	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
+		WriteJSON(w, http.StatusOK, map[string]string{"status": "alive"})
+	}).Methods(http.MethodGet, http.MethodHead)
+
+	r.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		if o.Ready != nil {
+			if err := o.Ready(r.Context()); err != nil {
+				WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": fault.Message(err)})
+				return
+			}
+		}
+		WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
+	}).Methods(http.MethodGet, http.MethodHead)
+
+	caps := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		var v any = map[string]any{}
+		if o.Capabilities != nil {
+			v = o.Capabilities()
+		}
+		WriteJSON(w, http.StatusOK, v)
+	})
+	var capsHandler http.Handler = caps
+	if o.Auth != nil {
+		capsHandler = o.Auth.Middleware(
+			func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) },
+			func(w http.ResponseWriter, _ *http.Request, err error) {
+				WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": fault.Message(err)})
+			})(caps)
+	}
+	r.Handle("/capabilities", capsHandler).Methods(http.MethodGet)
+	return r
+}
+
+// PathVar returns the path parameter name of r, percent-decoded (the router
+// matches encoded paths so that an escaped "/" stays inside a parameter).
+func PathVar(r *http.Request, name string) (string, error) {
+	raw, ok := mux.Vars(r)[name]
+	if !ok {
+		return "", fault.New(fault.BadRequest, "missing path parameter %s", name)
+	}
+	v, err := url.PathUnescape(raw)
+	if err != nil {
+		return "", fault.New(fault.BadRequest, "path parameter %s: bad percent-encoding %q", name, raw)
+	}
+	return v, nil
+}
+
+// WriteJSON writes v as JSON with the status code.
+func WriteJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}

@@ -1,0 +1,162 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+)
+
+func TestJIDPathParameters(t *testing.T) {
+	r := NewRouter(Options{MaxBodyBytes: 1024, RequestTimeout: time.Second})
+	r.HandleFunc("/users/{jid}", func(w http.ResponseWriter, r *http.Request) {
+		v, err := PathVar(r, "jid")
+		if err != nil {
+			http.Error(w, err.Error(), 400)
+			return
+		}
+		io.WriteString(w, v)
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	for raw, want := range map[string]string{
+		"alice%40example.org%2Fphone": "alice@example.org/phone",
+		"alice@example.org":           "alice@example.org",
+		"bob%2Fdesk%20top":            "bob/desk top",
+		"caf%C3%A9":                   "café",
+	} {
+		resp, err := http.Get(srv.URL + "/users/" + raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 || string(b) != want {
+			t.Errorf("%s: got %d %q, want %q", raw, resp.StatusCode, b, want)
+		}
+	}
+	// An unescaped slash is a different path, not part of the parameter.
+	resp, err := http.Get(srv.URL + "/users/alice@example.org/phone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusNotFound {
+		t.Errorf("unescaped slash: got %d, want 404", resp.StatusCode)
+	}
+}
+
+func TestReadyzReportsReason(t *testing.T) {
+	var down atomic.Bool
+	r := NewRouter(Options{MaxBodyBytes: 1024, RequestTimeout: time.Second, Ready: func(context.Context) error {
+		if down.Load() {
+			return errors.New("not connected to the XMPP server")
+		}
+		return nil
+	}})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	get := func() (int, map[string]string) {
+		resp, err := http.Get(srv.URL + "/readyz")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]string
+		json.NewDecoder(resp.Body).Decode(&m)
+		return resp.StatusCode, m
+	}
+	if code, _ := get(); code != 200 {
+		t.Fatalf("ready: got %d", code)
+	}
+	down.Store(true)
+	code, m := get()
+	if code != 503 || !strings.Contains(m["reason"], "not connected") {
+		t.Fatalf("down: got %d %v", code, m)
+	}
+}
+
+func TestPanicBecomes500(t *testing.T) {
+	r := NewRouter(Options{MaxBodyBytes: 1024, RequestTimeout: time.Second})
+	r.HandleFunc("/boom", func(http.ResponseWriter, *http.Request) { panic("boom") })
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	resp, err := http.Get(srv.URL + "/boom")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 500 || resp.Header.Get("X-Request-ID") == "" {
+		t.Fatalf("got %d, request id %q", resp.StatusCode, resp.Header.Get("X-Request-ID"))
+	}
+}
+
+func TestBodyLimit(t *testing.T) {
+	r := NewRouter(Options{MaxBodyBytes: 10, RequestTimeout: time.Second})
+	r.HandleFunc("/echo", func(w http.ResponseWriter, r *http.Request) {
+		if _, err := io.ReadAll(r.Body); err != nil {
+			http.Error(w, "too large", http.StatusRequestEntityTooLarge)
+		}
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+	resp, err := http.Post(srv.URL+"/echo", "text/plain", strings.NewReader(strings.Repeat("x", 100)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusRequestEntityTooLarge {
+		t.Fatalf("got %d", resp.StatusCode)
+	}
+}
+
+func TestAdminAuth(t *testing.T) {
+	var checks atomic.Int32
+	a := &AdminAuth{
+		Secret:   "s3cret",
+		Admins:   []string{"admin@example.org"},
+		CacheTTL: time.Minute,
+		Check: func(_ context.Context, user jid.JID, password string) error {
+			checks.Add(1)
+			if user.String() == "admin@example.org" && password == "right" {
+				return nil
+			}
+			return ErrUnauthorized
+		},
+	}
+	req := func(h string) *http.Request {
+		r := httptest.NewRequest("GET", "/", nil)
+		if h != "" {
+			r.Header.Set("Authorization", h)
+		}
+		return r
+	}
+	basic := func(u, p string) string { return "Basic " + base64.StdEncoding.EncodeToString([]byte(u+":"+p)) }
+	if p, err := a.Authenticate(req("s3cret")); err != nil || p.Method != "secret" {
+		t.Fatalf("secret: %v %v", p, err)
+	}
+	for _, h := range []string{"", "s3cre", "s3cret ", "Bearer s3cret", basic("admin@example.org", "wrong"),
+		basic("other@example.org", "right"), "Basic !!!"} {
+		if _, err := a.Authenticate(req(h)); !errors.Is(err, ErrUnauthorized) {
+			t.Errorf("%q: want ErrUnauthorized, got %v", h, err)
+		}
+	}
+	before := checks.Load()
+	for i := 0; i < 3; i++ {
+		if p, err := a.Authenticate(req(basic("admin@example.org", "right"))); err != nil || p.Name != "admin@example.org" {
+			t.Fatalf("basic: %v %v", p, err)
+		}
+	}
+	if n := checks.Load() - before; n != 1 {
+		t.Errorf("a successful login should be cached: %d checks", n)
+	}
+}
