@@ -3,7 +3,6 @@ package adhoc
 import (
 	"context"
 	"encoding/xml"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,7 +42,13 @@ func replay(t *testing.T, name string) *recorded {
 	}
 	var replies []string
 	for _, part := range strings.Split(string(b), "\n\n") {
-		if part = strings.TrimSpace(part); part != "" && !strings.HasPrefix(part, "<!--") {
+		var lines []string
+		for _, line := range strings.Split(part, "\n") {
+			if !strings.HasPrefix(line, "<!--") {
+				lines = append(lines, line)
+			}
+		}
+		if part = strings.TrimSpace(strings.Join(lines, "\n")); part != "" {
 			replies = append(replies, part)
 		}
 	}
@@ -65,5 +70,3 @@ func sortStrings(s []string) {
 		}
 	}
 }
-
-var _ = fmt.Sprintf
