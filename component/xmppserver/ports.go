@@ -2,8 +2,10 @@ package xmppserver
 
 import (
 	"context"
+	"encoding/xml"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"sync"
 	"time"
@@ -44,19 +46,25 @@ func freePorts(n int) ([]int, error) {
 	return ports, nil
 }
 
-// waitReady polls until every address accepts a TCP connection. It fails
-// early when exited is closed (the server died).
-func waitReady(ctx context.Context, addrs []string, exited <-chan struct{}, timeout time.Duration) error {
+// A readiness probe reports whether a listener is serving.
+type probe struct {
+	addr string
+	ok   func(ctx context.Context, addr string) bool
+}
+
+// waitReady polls until every probe succeeds. It fails early when exited is
+// closed (the server died).
+func waitReady(ctx context.Context, probes []probe, exited <-chan struct{}, timeout time.Duration) error {
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
-	pending := append([]string(nil), addrs...)
+	pending := append([]probe(nil), probes...)
 	for {
-		var still []string
-		for _, a := range pending {
-			if !accepts(ctx, a) {
-				still = append(still, a)
+		var still []probe
+		for _, p := range pending {
+			if !p.ok(ctx, p.addr) {
+				still = append(still, p)
 			}
 		}
 		pending = still
@@ -67,10 +75,68 @@ func waitReady(ctx context.Context, addrs []string, exited <-chan struct{}, time
 		case <-exited:
 			return errors.New("the server process exited")
 		case <-ctx.Done():
-			return fmt.Errorf("%w: still not listening on %v", ctx.Err(), pending)
+			var addrs []string
+			for _, p := range pending {
+				addrs = append(addrs, p.addr)
+			}
+			return fmt.Errorf("%w: still not serving on %v", ctx.Err(), addrs)
 		case <-tick.C:
 		}
 	}
+}
+
+// streamProbe checks that an XMPP listener answers a stream header (in
+// namespace ns, to the given domain) with its own, which carries an id.
+//
+// Accepting a TCP connection is not enough: ejabberd opens its listening
+// sockets ~0.3 s before it serves them (connections made meanwhile wait in
+// the backlog), and a loopback dial to a port of the ephemeral range that
+// nobody listens on yet can connect to itself (TCP simultaneous open) and
+// then echo our own header, which has no id.
+func streamProbe(ns, to string) func(context.Context, string) bool {
+	return func(ctx context.Context, addr string) bool {
+		c, err := (&net.Dialer{Timeout: 500 * time.Millisecond}).DialContext(ctx, "tcp", addr)
+		if err != nil {
+			return false
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		_, err = fmt.Fprintf(c, "<?xml version='1.0'?><stream:stream xmlns='%s' xmlns:stream='http://etherx.jabber.org/streams' to='%s' version='1.0'>", ns, to)
+		if err != nil {
+			return false
+		}
+		d := xml.NewDecoder(c)
+		for {
+			tok, err := d.Token()
+			if err != nil {
+				return false
+			}
+			if se, ok := tok.(xml.StartElement); ok {
+				for _, a := range se.Attr {
+					if a.Name.Local == "id" && a.Value != "" {
+						return se.Name.Local == "stream"
+					}
+				}
+				return false
+			}
+		}
+	}
+}
+
+// httpProbe checks that an HTTP listener answers a request.
+func httpProbe(ctx context.Context, addr string) bool {
+	c, err := (&net.Dialer{Timeout: 500 * time.Millisecond}).DialContext(ctx, "tcp", addr)
+	if err != nil {
+		return false
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(2 * time.Second))
+	if _, err := fmt.Fprint(c, "GET / HTTP/1.0\r\n\r\n"); err != nil {
+		return false
+	}
+	b := make([]byte, 5)
+	_, err = io.ReadFull(c, b)
+	return err == nil && string(b) == "HTTP/"
 }
 
 // waitClosed polls until no address accepts connections any more.

@@ -74,7 +74,7 @@ func (s *Server) start(ctx context.Context) error {
 		console.Close()
 		close(p.done)
 	}()
-	if err := waitReady(ctx, s.readyAddrs(), p.done, readyTimeout); err != nil {
+	if err := waitReady(ctx, s.readiness(), p.done, readyTimeout); err != nil {
 		stopErr := p.stop(stopTimeout)
 		return fmt.Errorf("xmppserver: %s did not start: %w%s\n%s", s.Kind, err,
 			errSuffix(stopErr), s.logTail())

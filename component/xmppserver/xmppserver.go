@@ -112,8 +112,8 @@ type backend interface {
 
 // Start installs the server when it is missing (see Install), writes its
 // configuration in a new temporary directory, starts it on free loopback
-// ports and returns once the component and c2s ports (and the HTTP API port)
-// accept connections.
+// ports and returns once the c2s and component ports answer an XMPP stream
+// header (and the HTTP API port an HTTP request).
 func Start(ctx context.Context, kind Kind, opts Options) (*Server, error) {
 	s, err := newServer(kind, opts)
 	if err != nil {
@@ -211,14 +211,26 @@ func (s *Server) setup() error {
 func (s *Server) dataDir() string { return filepath.Join(s.Dir, "data") }
 func (s *Server) certDir() string { return filepath.Join(s.Dir, "certs") }
 
-// readyAddrs are the listeners that must accept connections before the server
-// is considered started.
-func (s *Server) readyAddrs() []string {
+// listeners are the addresses of the server's listeners.
+func (s *Server) listeners() []string {
 	addrs := []string{s.C2SAddr, s.ComponentAddr}
 	if s.HTTPAPIAddr != "" {
 		addrs = append(addrs, s.HTTPAPIAddr)
 	}
 	return addrs
+}
+
+// readiness are the probes that must pass before the server is considered
+// started.
+func (s *Server) readiness() []probe {
+	probes := []probe{
+		{s.C2SAddr, streamProbe("jabber:client", s.Hosts[0])},
+		{s.ComponentAddr, streamProbe("jabber:component:accept", s.ComponentJID)},
+	}
+	if s.HTTPAPIAddr != "" {
+		probes = append(probes, probe{s.HTTPAPIAddr, httpProbe})
+	}
+	return probes
 }
 
 // PID returns the process ID of the running server, or 0 when it is stopped.
@@ -244,7 +256,7 @@ func (s *Server) Stop() error {
 		return nil
 	}
 	err := p.stop(stopTimeout)
-	if werr := waitClosed(s.readyAddrs(), stopTimeout); werr != nil && err == nil {
+	if werr := waitClosed(s.listeners(), stopTimeout); werr != nil && err == nil {
 		err = werr
 	}
 	if err != nil {

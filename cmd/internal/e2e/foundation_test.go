@@ -195,3 +195,35 @@ func TestServerGoesAwayAndComesBack(t *testing.T) {
 		}
 	})
 }
+
+func TestComponentMessageReachesClient(t *testing.T) {
+	kinds(t, func(t *testing.T, kind xmppserver.Kind) {
+		e := start(t, kind)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		carol := e.user("carol")
+		if err := e.D.Ops.Adhoc.AddUser(ctx, adhoc.NewUser{JID: carol, Password: "pw"}); err != nil {
+			t.Fatal(err)
+		}
+		client, err := c2s.Login(ctx, e.c2sOpts(), carol, "pw", "desk")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer client.Close()
+		if err := client.SendPresence(ctx); err != nil {
+			t.Fatal(err)
+		}
+		err = e.D.Link.Send(ctx, component.Stanza{Name: "message", To: client.JID(), Type: "chat",
+			Payload: `<body>hello from the component</body>`})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m, err := client.WaitMessage(ctx, func(m c2s.Message) bool { return m.Body == "hello from the component" })
+		if err != nil {
+			t.Fatal(err)
+		}
+		if m.From != e.Server.ComponentJID {
+			t.Errorf("from = %q, want the component %q", m.From, e.Server.ComponentJID)
+		}
+	})
+}
