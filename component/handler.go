@@ -111,20 +111,24 @@ func (l *Link) handler(c *conn) xmpp.Handler {
 	})
 }
 
-// answerIQ answers disco#info and ping; Serve answers every other get or set
-// with service-unavailable.
+// answerIQ answers disco#info and ping, and every other get or set with
+// service-unavailable. It writes every reply itself: mellium's default reply
+// has no from, which ejabberd punishes with improper-addressing.
 func (l *Link) answerIQ(t xmlstream.TokenReadEncoder, start *xml.StartElement) error {
 	iq, err := stanza.NewIQ(*start)
 	if err != nil || (iq.Type != stanza.GetIQ && iq.Type != stanza.SetIQ) {
 		return nil
 	}
-	tok, err := t.Token()
-	if err != nil {
-		return nil
-	}
-	payload, ok := tok.(xml.StartElement)
-	if !ok {
-		return nil
+	var payload xml.StartElement
+	for {
+		tok, err := t.Token()
+		if err != nil {
+			break
+		}
+		if se, ok := tok.(xml.StartElement); ok {
+			payload = se
+			break
+		}
 	}
 	reply := stanza.IQ{ID: iq.ID, Type: stanza.ResultIQ, From: iq.To, To: iq.From}
 	if reply.From.String() == "" {
@@ -139,7 +143,9 @@ func (l *Link) answerIQ(t xmlstream.TokenReadEncoder, start *xml.StartElement) e
 			Features: []discoFeature{{NSDiscoInfo}, {NSPing}},
 		})
 	default:
-		return nil
+		reply.Type = stanza.ErrorIQ
+		_, err = xmlstream.Copy(t, reply.Wrap(stanza.Error{Type: stanza.Cancel, Condition: stanza.ServiceUnavailable}.TokenReader()))
+		return err
 	}
 	var r xml.TokenReader = xmlstream.MultiReader()
 	if body != nil {

@@ -261,7 +261,9 @@ func (l *Link) serve(ctx context.Context, c *conn) {
 // closeStream ends the stream politely and waits briefly for the server to
 // close its side.
 func (l *Link) closeStream(c *conn) {
-	c.s.SetCloseDeadline(time.Now().Add(2 * time.Second))
+	// The connection's deadline, not Session.SetCloseDeadline, which races
+	// with Serve.
+	c.s.Conn().SetDeadline(time.Now().Add(2 * time.Second))
 	c.s.Close()
 	select {
 	case <-c.ctx.Done():

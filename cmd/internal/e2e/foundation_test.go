@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -224,6 +225,40 @@ func TestComponentMessageReachesClient(t *testing.T) {
 		}
 		if m.From != e.Server.ComponentJID {
 			t.Errorf("from = %q, want the component %q", m.From, e.Server.ComponentJID)
+		}
+	})
+}
+
+// The component answers disco#info and ping, and service-unavailable to
+// anything else, as seen by a user of the server.
+func TestComponentAnswersIQs(t *testing.T) {
+	kinds(t, func(t *testing.T, kind xmppserver.Kind) {
+		e := start(t, kind)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		dave := e.user("dave")
+		if err := e.D.Ops.Adhoc.AddUser(ctx, adhoc.NewUser{JID: dave, Password: "pw"}); err != nil {
+			t.Fatal(err)
+		}
+		client, err := c2s.Login(ctx, e.c2sOpts(), dave, "pw", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer client.Close()
+		to := e.Server.ComponentJID
+		for _, tc := range []struct{ iq, want string }{
+			{`<iq type='get' to='` + to + `'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`, `category="component"`},
+			{`<iq type='get' to='` + to + `'><ping xmlns='urn:xmpp:ping'/></iq>`, `type="result"`},
+			{`<iq type='get' to='` + to + `'><query xmlns='jabber:iq:version'/></iq>`, `service-unavailable`},
+			{`<iq type='set' to='` + to + `'><query xmlns='urn:example:nothing'/></iq>`, `service-unavailable`},
+		} {
+			reply, err := client.IQ(ctx, tc.iq)
+			if err != nil {
+				t.Fatalf("%s: %v", tc.iq, err)
+			}
+			if !strings.Contains(reply, tc.want) {
+				t.Errorf("%s\n  reply %s\n  want %s", tc.iq, reply, tc.want)
+			}
 		}
 	})
 }
