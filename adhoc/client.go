@@ -153,6 +153,11 @@ func (c *Client) submit(ctx context.Context, req Request, spec *formSpec, sessio
 	if err != nil {
 		return nil, classify(req, err)
 	}
+	// A stateful command (Prosody's announce) ignores a one-shot submission
+	// and opens a session instead: submit again within it.
+	if reply.Status == "executing" && sessionID == "" && reply.SessionID != "" {
+		return c.submit(ctx, req, spec, reply.SessionID)
+	}
 	switch reply.Status {
 	case "completed":
 		return &reply, checkNotes(req, &reply)
@@ -241,8 +246,14 @@ func notOffered(host, node string) *fault.Error {
 // advice says how to get a command a server lacks.
 func advice(node string) string {
 	switch node {
-	case NodeGetRegisteredUsersList, NodeGetRegisteredUsersNum, NodeDisableUser, NodeReenableUser, NodeGetUserLastLogin:
-		return "; on Prosody 0.12 load the module shipped in contrib/prosody (mod_xmpprest_admin), on other servers enable the XEP-0133 command"
+	case NodeGetRegisteredUsersList, NodeGetRegisteredUsersNum, NodeDisableUser, NodeReenableUser:
+		return "; on Prosody 0.12 install the module xmpprest ships, contrib/prosody/mod_xmpprest_admin.lua: copy it into a directory of Prosody's plugin_paths, " +
+			"add \"xmpprest_admin\" to the modules_enabled of the VirtualHost and restart Prosody (see contrib/prosody/README.md); " +
+			"on other servers enable this XEP-0133 command for the component"
+	case NodeGetUserLastLogin:
+		// contrib/prosody/mod_xmpprest_admin.lua leaves it out on purpose:
+		// Prosody 0.12 keeps no login or creation time it could report.
+		return "; Prosody 0.12 records no login times, so it cannot offer this command; on other servers enable it for the component"
 	case NodeGetUserRoster:
 		return "; grant the component XEP-0356 roster access instead"
 	}

@@ -134,6 +134,11 @@ func (l *Link) answerIQ(t xmlstream.TokenReadEncoder, start *xml.StartElement) e
 	if reply.From.String() == "" {
 		reply.From = l.cfg.Domain
 	}
+	if reply.To.String() == "" {
+		// mellium blanks a from equal to the session's own address; a reply
+		// without a to is refused by the server ("no 'to' address").
+		reply.To = l.cfg.Domain
+	}
 	var body []byte
 	switch {
 	case iq.Type == stanza.GetIQ && payload.Name.Space == NSPing && payload.Name.Local == "ping":

@@ -12,6 +12,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	contrib "xmpprest/contrib/prosody"
 )
 
 // prosodyUser is the system user of the Debian package. Prosody refuses to
@@ -29,7 +31,8 @@ var prosodyPluginDirs = []string{
 
 // prosodyModules are the global modules; "?" marks those enabled only when
 // installed. mod_privilege (XEP-0356) comes from prosody-modules and must
-// also be enabled on the Component (see the template).
+// also be enabled on the Component (see the template). The module xmpprest
+// ships (contrib/prosody) is added unless Options.WithoutContrib.
 var prosodyModules = []string{
 	"roster", "saslauth", "tls", "disco", "ping", "admin_adhoc", "announce",
 	"register", "vcard_legacy?", "mam", "invites?", "invites_adhoc?", "privilege",
@@ -52,6 +55,14 @@ func (prosody) prepare(s *Server) error {
 	}
 	if prosodyModuleDir("vcard_legacy") == "" {
 		data.Modules = append(data.Modules, "vcard")
+	}
+	if !s.opts.WithoutContrib {
+		dir, err := writeContribModules(s.Dir)
+		if err != nil {
+			return err
+		}
+		data.PluginPaths = append(data.PluginPaths, dir)
+		data.Modules = append(data.Modules, contrib.ModuleName)
 	}
 	for _, d := range prosodyPluginDirs {
 		if _, err := os.Stat(d); err == nil {
@@ -116,6 +127,17 @@ func prosodyctl(ctx context.Context, s *Server, stdin string, args ...string) (s
 	cmd.Stdout, cmd.Stderr = &out, &out
 	err = cmd.Run()
 	return out.String(), err
+}
+
+// writeContribModules writes the module xmpprest ships for Prosody
+// (contrib/prosody) into dir/plugins and returns that directory, for
+// plugin_paths.
+func writeContribModules(dir string) (string, error) {
+	plugins := filepath.Join(dir, "plugins")
+	if err := os.MkdirAll(plugins, 0o750); err != nil {
+		return "", err
+	}
+	return plugins, os.WriteFile(filepath.Join(plugins, contrib.ModuleFile), []byte(contrib.Module), 0o640)
 }
 
 // prosodyModuleDir returns the plugin directory holding mod_<name>, or "".

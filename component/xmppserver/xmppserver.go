@@ -62,6 +62,11 @@ type Options struct {
 	// Log receives the server's stdout and stderr. When nil they go to
 	// console.log in Dir. The server's own log is always LogFile.
 	Log io.Writer
+	// WithoutContrib leaves out the Prosody module xmpprest ships
+	// (contrib/prosody, mod_xmpprest_admin), which is otherwise loaded on
+	// every VirtualHost: the server then offers only the stock XEP-0133
+	// commands of Prosody 0.12. It is ignored for ejabberd.
+	WithoutContrib bool
 }
 
 // Server is a running (or stopped) XMPP server.
