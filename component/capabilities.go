@@ -77,6 +77,7 @@ type Capabilities struct {
 	privileges  Privileges
 	discovered  time.Time
 	defaultHost string
+	observed    observedLimits // limitations seen at run time (limitations.go)
 }
 
 func newCapabilities(cfg Config) *Capabilities {
@@ -134,6 +135,8 @@ type Snapshot struct {
 	Hosts      []HostCapabilities `json:"hosts"`
 	Privileges Privileges         `json:"privileges"`
 	MUCService string             `json:"mucService,omitempty"`
+	// Limitations are what the server does not let the component do.
+	Limitations []Limitation `json:"limitations,omitempty"`
 }
 
 // Capabilities returns the link's capabilities.
@@ -160,6 +163,7 @@ func (l *Link) Snapshot() Snapshot {
 			s.MUCService = h.MUCService
 		}
 	}
+	s.Limitations = limitations(l.cfg.Hosts, hosts, c.privileges, &c.observed)
 	return s
 }
 
@@ -168,13 +172,10 @@ type privilegeAdvert struct {
 	Privileges []struct {
 		XMLName xml.Name
 		Perms   []struct {
-			Access     string `xml:"access,attr"`
-			Type       string `xml:"type,attr"`
-			Push       string `xml:"push,attr"`
-			Namespaces []struct {
-				NS   string `xml:"ns,attr"`
-				Type string `xml:"type,attr"`
-			} `xml:"namespace"`
+			Access     string            `xml:"access,attr"`
+			Type       string            `xml:"type,attr"`
+			Push       string            `xml:"push,attr"`
+			Namespaces []advertNamespace `xml:"namespace"`
 		} `xml:"perm"`
 	} `xml:"privilege"`
 }
@@ -208,7 +209,7 @@ func (l *Link) notePrivilege(in Inbound) {
 				priv.Presence = perm.Type
 			case "iq":
 				priv.IQ = map[string]string{}
-				for _, n := range perm.Namespaces {
+				for _, n := range flattenNamespaces(perm.Namespaces) {
 					priv.IQ[n.NS] = n.Type
 				}
 			}

@@ -1,0 +1,32 @@
+package openfire
+
+import (
+	"encoding/xml"
+	"net/http"
+
+	"github.com/gorilla/mux"
+)
+
+func (a *api) routesMessages(r *mux.Router) {
+	a.handle(r, "/messages/users", a.broadcast, http.MethodPost)
+}
+
+// messageIn is the body of a broadcast.
+type messageIn struct {
+	XMLName xml.Name `xml:"message" json:"-"`
+	Subject Text     `xml:"subject" json:"subject"`
+	Body    Text     `xml:"body" json:"body"`
+}
+
+func (a *api) broadcast(w http.ResponseWriter, r *http.Request) {
+	var in messageIn
+	if err := decode(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.svc.Broadcast(r.Context(), a.actor(r), in.Subject.Value, in.Body.Value); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	created(w)
+}

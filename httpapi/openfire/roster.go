@@ -1,0 +1,241 @@
+package openfire
+
+import (
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"net/http"
+	"reflect"
+	"strconv"
+	"strings"
+
+	"github.com/gorilla/mux"
+
+	"xmpprest/component/fault"
+	"xmpprest/httpapi/ops"
+)
+
+func (a *api) routesRoster(r *mux.Router) {
+	a.handle(r, "/users/{username}/roster", a.getRoster, http.MethodGet)
+	a.handle(r, "/users/{username}/roster", a.addRosterItem, http.MethodPost)
+	r.HandleFunc("/users/{username}/roster/{jid}", a.updateRosterItem).Methods(http.MethodPut)
+	r.HandleFunc("/users/{username}/roster/{jid}", a.deleteRosterItem).Methods(http.MethodDelete)
+}
+
+// Openfire's subscriptionType numbers.
+var subscriptionTypes = map[int]string{-1: "remove", 0: "none", 1: "to", 2: "from", 3: "both"}
+
+func subscriptionNumber(sub string) int {
+	for n, s := range subscriptionTypes {
+		if s == sub {
+			return n
+		}
+	}
+	return 0
+}
+
+// rosterItemEntity is a roster item in an answer.
+type rosterItemEntity struct {
+	XMLName          xml.Name `xml:"rosterItem" json:"-"`
+	JID              string   `xml:"jid" json:"jid"`
+	Nickname         string   `xml:"nickname,omitempty" json:"nickname,omitempty"`
+	SubscriptionType int      `xml:"subscriptionType" json:"subscriptionType"`
+	Groups           []string `xml:"groups>group" json:"groups"`
+}
+
+// rosterEntity is a user's roster in an answer.
+type rosterEntity struct {
+	XMLName xml.Name           `xml:"roster" json:"-"`
+	Items   []rosterItemEntity `xml:"rosterItem" json:"rosterItem"`
+}
+
+// rosterItemIn is a roster item in a request body. "name" is what old
+// clients send for "nickname"; groups may be {"groups":{"group":[...]}} in
+// old JSON.
+type rosterItemIn struct {
+	XMLName          xml.Name    `xml:"rosterItem" json:"-"`
+	JID              Text        `xml:"jid" json:"jid"`
+	Nickname         Text        `xml:"nickname" json:"nickname"`
+	Name             Text        `xml:"name" json:"name"`
+	SubscriptionType subType     `xml:"subscriptionType" json:"subscriptionType"`
+	Groups           *stringList `xml:"groups" json:"groups"`
+}
+
+func (in rosterItemIn) nickname() Text {
+	if in.Nickname.Set {
+		return in.Nickname
+	}
+	return in.Name
+}
+
+// subType is an optional subscriptionType: a number -1..3 (or the same as a
+// string); JSON null means absent.
+type subType struct {
+	Set   bool
+	Value int
+}
+
+// UnmarshalJSON reads a number, a numeric string or null.
+func (s *subType) UnmarshalJSON(b []byte) error {
+	v := strings.Trim(strings.TrimSpace(string(b)), `"`)
+	if v == "null" || v == "" {
+		*s = subType{}
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return &json.UnmarshalTypeError{Value: string(b), Type: reflect.TypeFor[int]()}
+	}
+	return s.set(n)
+}
+
+// UnmarshalText reads the number of an XML element.
+func (s *subType) UnmarshalText(b []byte) error {
+	v := strings.TrimSpace(string(b))
+	if v == "" {
+		*s = subType{}
+		return nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		return fault.New(fault.BadRequest, "subscriptionType %q is not a number: use -1 (remove), 0 (none), 1 (to), 2 (from) or 3 (both)", v)
+	}
+	return s.set(n)
+}
+
+func (s *subType) set(n int) error {
+	if _, ok := subscriptionTypes[n]; !ok {
+		return fault.New(fault.BadRequest, "subscriptionType %d is not one of -1 (remove), 0 (none), 1 (to), 2 (from), 3 (both)", n)
+	}
+	*s = subType{Set: true, Value: n}
+	return nil
+}
+
+// rosterFailure is how roster endpoints report errors: a missing user is
+// UserNotFoundException, a contact already there UserAlreadyExistsException,
+// a contact not there RosterItemNotFound (Openfire's names).
+func rosterFailure(username string) failure {
+	return failure{
+		exceptions: map[fault.Kind]string{fault.NotFound: exUserNotFound, fault.Conflict: exUserAlreadyExists},
+		resource:   username,
+	}
+}
+
+// contactFailure is rosterFailure for a request about one contact.
+func contactFailure(err error, username, contact string) failure {
+	f := rosterFailure(username)
+	switch {
+	case errors.Is(err, ops.ErrNotInRoster):
+		f.exceptions[fault.NotFound] = "RosterItemNotFound"
+		f.resource = contact
+	case fault.Is(err, fault.Conflict):
+		f.resource = contact
+	}
+	return f
+}
+
+func (a *api) getRoster(w http.ResponseWriter, r *http.Request) {
+	username, err := pathVar(r, "username")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	items, err := a.svc.Roster(r.Context(), username)
+	if err != nil {
+		a.failAs(w, r, err, rosterFailure(username))
+		return
+	}
+	out := rosterEntity{Items: make([]rosterItemEntity, 0, len(items))}
+	for _, it := range items {
+		out.Items = append(out.Items, rosterItemEntity{JID: it.JID, Nickname: it.Name,
+			SubscriptionType: subscriptionNumber(it.Subscription), Groups: nonNil(it.Groups)})
+	}
+	a.write(w, r, http.StatusOK, out)
+}
+
+func (a *api) addRosterItem(w http.ResponseWriter, r *http.Request) {
+	username, err := pathVar(r, "username")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var in rosterItemIn
+	if err := decode(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if strings.TrimSpace(in.JID.Value) == "" {
+		a.fail(w, r, fault.New(fault.BadRequest, "JID is null: the roster item needs a jid").About("JID"))
+		return
+	}
+	item := ops.RosterItem{JID: in.JID.Value, Name: in.nickname().Value, Subscription: "none"}
+	if in.SubscriptionType.Set {
+		if in.SubscriptionType.Value == -1 {
+			a.fail(w, r, fault.New(fault.BadRequest, "subscriptionType -1 (remove) cannot create a roster item: use DELETE /users/%s/roster/%s", username, in.JID.Value).About(in.JID.Value))
+			return
+		}
+		item.Subscription = subscriptionTypes[in.SubscriptionType.Value]
+	}
+	if p := in.Groups.ptr(); p != nil {
+		item.Groups = *p
+	}
+	if err := a.svc.AddRosterItem(r.Context(), a.actor(r), username, item); err != nil {
+		a.failAs(w, r, err, contactFailure(err, username, in.JID.Value))
+		return
+	}
+	created(w)
+}
+
+func (a *api) updateRosterItem(w http.ResponseWriter, r *http.Request) {
+	username, contact, err := userAndContact(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	var in rosterItemIn
+	if err := decode(r, &in); err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if in.JID.Set && strings.TrimSpace(in.JID.Value) != "" && !sameJID(in.JID.Value, contact) {
+		a.fail(w, r, fault.New(fault.BadRequest, "the jid of the body (%s) is not the jid of the path (%s)", in.JID.Value, contact).About(contact))
+		return
+	}
+	c := ops.RosterChange{Name: in.nickname().Ptr(), Groups: in.Groups.ptr()}
+	if in.SubscriptionType.Set {
+		sub := subscriptionTypes[in.SubscriptionType.Value]
+		c.Subscription = &sub
+	}
+	if err := a.svc.UpdateRosterItem(r.Context(), a.actor(r), username, contact, c); err != nil {
+		a.failAs(w, r, err, contactFailure(err, username, contact))
+		return
+	}
+	ok(w)
+}
+
+func (a *api) deleteRosterItem(w http.ResponseWriter, r *http.Request) {
+	username, contact, err := userAndContact(r)
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.svc.DeleteRosterItem(r.Context(), a.actor(r), username, contact); err != nil {
+		a.failAs(w, r, err, contactFailure(err, username, contact))
+		return
+	}
+	ok(w)
+}
+
+func userAndContact(r *http.Request) (username, contact string, err error) {
+	if username, err = pathVar(r, "username"); err != nil {
+		return "", "", err
+	}
+	contact, err = pathVar(r, "jid")
+	return username, contact, err
+}
+
+// sameJID compares two JIDs as written by clients (case of the domain and
+// localpart may differ).
+func sameJID(a, b string) bool {
+	return strings.EqualFold(strings.TrimSpace(a), strings.TrimSpace(b))
+}

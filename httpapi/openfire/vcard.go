@@ -1,0 +1,84 @@
+package openfire
+
+import (
+	"errors"
+	"io"
+	"net/http"
+
+	"github.com/gorilla/mux"
+
+	"xmpprest/component/fault"
+)
+
+func (a *api) routesVCard(r *mux.Router) {
+	r.HandleFunc("/users/{username}/vcard", a.getVCard).Methods(http.MethodGet)
+	r.HandleFunc("/users/{username}/vcard", a.setVCard).Methods(http.MethodPut)
+	r.HandleFunc("/users/{username}/vcard", a.deleteVCard).Methods(http.MethodDelete)
+}
+
+// getVCard answers the vCard as XML (the only format Openfire serves it
+// in), or 204 with no body when the user has none.
+func (a *api) getVCard(w http.ResponseWriter, r *http.Request) {
+	username, err := pathVar(r, "username")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	vcard, found, err := a.svc.VCard(r.Context(), username)
+	if err != nil {
+		a.failAs(w, r, err, userFailure(username))
+		return
+	}
+	if !found {
+		w.WriteHeader(http.StatusNoContent)
+		return
+	}
+	w.Header().Set("Content-Type", mimeXML)
+	w.WriteHeader(http.StatusOK)
+	w.Write(vcard)
+}
+
+// setVCard replaces the vCard with the XML body.
+func (a *api) setVCard(w http.ResponseWriter, r *http.Request) {
+	username, err := pathVar(r, "username")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	format, err := bodyFormat(r)
+	if err == nil && format != mimeXML {
+		err = errUnsupportedMedia{r.Header.Get("Content-Type")}
+	}
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	body, err := io.ReadAll(r.Body)
+	if err != nil {
+		var tooBig *http.MaxBytesError
+		if errors.As(err, &tooBig) {
+			a.fail(w, r, fault.New(fault.BadRequest, "the request body is larger than the limit of %d bytes", tooBig.Limit))
+			return
+		}
+		a.fail(w, r, fault.Wrap(fault.BadRequest, err, "could not read the request body"))
+		return
+	}
+	if err := a.svc.SetVCard(r.Context(), a.actor(r), username, body); err != nil {
+		a.failAs(w, r, err, userFailure(username))
+		return
+	}
+	ok(w)
+}
+
+func (a *api) deleteVCard(w http.ResponseWriter, r *http.Request) {
+	username, err := pathVar(r, "username")
+	if err != nil {
+		a.fail(w, r, err)
+		return
+	}
+	if err := a.svc.DeleteVCard(r.Context(), a.actor(r), username); err != nil {
+		a.failAs(w, r, err, userFailure(username))
+		return
+	}
+	ok(w)
+}
