@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"sync"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -36,6 +37,9 @@ type Daemon struct {
 	srv      *http.Server
 	listener net.Listener
 	served   chan error
+
+	shutdownOnce sync.Once
+	shutdownErr  error
 }
 
 // Start opens the store, attaches to the XMPP server and starts serving
@@ -111,8 +115,14 @@ func (d *Daemon) ready(ctx context.Context) error {
 }
 
 // Shutdown stops taking HTTP requests, lets those in flight finish (within
-// ctx), closes the XMPP stream and the database.
+// ctx), closes the XMPP stream and the database. Later calls return the
+// first one's result.
 func (d *Daemon) Shutdown(ctx context.Context) error {
+	d.shutdownOnce.Do(func() { d.shutdownErr = d.shutdown(ctx) })
+	return d.shutdownErr
+}
+
+func (d *Daemon) shutdown(ctx context.Context) error {
 	err := d.srv.Shutdown(ctx)
 	if err != nil {
 		d.srv.Close()
