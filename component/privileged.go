@@ -16,12 +16,8 @@ import (
 	"xmpprest/component/fault"
 )
 
-// Namespaces of the privileged operations.
-const (
-	NSRoster    = "jabber:iq:roster"
-	NSForward   = "urn:xmpp:forward:0"
-	NSVCardTemp = "vcard-temp"
-)
+// NSVCardTemp is the namespace of XEP-0054 vCards.
+const NSVCardTemp = "vcard-temp"
 
 // RosterItem is an entry of a user's roster (RFC 6121) as XEP-0356 reads
 // and writes it.
@@ -188,6 +184,9 @@ var privilegedIQID atomic.Uint64
 // <privilege><forwarded><iq xmlns='jabber:client'/></forwarded></privilege>;
 // ejabberd has no IQ permission before 24.10 (23.01 advertises
 // urn:xmpp:privilege:1 without it), so this fails with fault.NotSupported.
+// The grant is checked before sending: when Prosody's mod_privilege refuses
+// a namespace it was not granted, it also writes a stray number as text
+// into the component stream (it sends the result of session.send).
 func (l *Link) PrivilegedIQ(ctx context.Context, user jid.JID, typ stanza.IQType, ns string, payload, result any) error {
 	user = user.Bare()
 	p := l.caps.Privileges()

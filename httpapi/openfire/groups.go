@@ -59,13 +59,13 @@ func nonNil(s []string) []string {
 // groupIn is a group in a request body. <isshared> is the element name of
 // the plugin's older documentation.
 type groupIn struct {
-	XMLName     xml.Name    `xml:"group" json:"-"`
-	Name        Text        `xml:"name" json:"name"`
-	Description Text        `xml:"description" json:"description"`
-	Admins      *stringList `xml:"admins" json:"admins"`
-	Members     *stringList `xml:"members" json:"members"`
-	Shared      Flag        `xml:"shared" json:"shared"`
-	IsShared    Flag        `xml:"isshared" json:"isshared"`
+	XMLName     xml.Name `xml:"group" json:"-"`
+	Name        Text     `xml:"name" json:"name"`
+	Description Text     `xml:"description" json:"description"`
+	Admins      optList  `xml:"admins" json:"admins"`
+	Members     optList  `xml:"members" json:"members"`
+	Shared      Flag     `xml:"shared" json:"shared"`
+	IsShared    Flag     `xml:"isshared" json:"isshared"`
 }
 
 func (g groupIn) shared() Flag {
@@ -75,32 +75,36 @@ func (g groupIn) shared() Flag {
 	return g.IsShared
 }
 
-// stringList is a list of strings in a request body. XML: the text of each
-// child element (<members><member>a</member>...</members>). JSON: an array,
-// a single string, null, or the old wrapped form {"member":[...]} /
-// {"member":"a"}.
-type stringList []string
+// optList is an optional list of strings in a request body; Set tells
+// whether the body named it. XML: the text of each child element
+// (<members><member>a</member>...</members>). JSON: an array, a single
+// string, the old wrapped form {"member":[...]} / {"member":"a"}, or null
+// or false for absent.
+type optList struct {
+	Set    bool
+	Values []string
+}
 
 // UnmarshalJSON reads the JSON forms.
-func (l *stringList) UnmarshalJSON(b []byte) error {
+func (l *optList) UnmarshalJSON(b []byte) error {
 	s := strings.TrimSpace(string(b))
 	switch {
 	case s == "null" || s == "false":
-		*l = nil
+		*l = optList{}
 		return nil
 	case strings.HasPrefix(s, "["):
 		var v []string
 		if err := json.Unmarshal(b, &v); err != nil {
 			return &json.UnmarshalTypeError{Value: "array with a non-string", Type: reflect.TypeFor[[]string]()}
 		}
-		*l = v
+		*l = optList{Set: true, Values: v}
 		return nil
 	case strings.HasPrefix(s, `"`):
 		var v string
 		if err := json.Unmarshal(b, &v); err != nil {
 			return err
 		}
-		*l = stringList{v}
+		*l = optList{Set: true, Values: []string{v}}
 		return nil
 	case strings.HasPrefix(s, "{"):
 		var wrapped map[string]json.RawMessage
@@ -110,14 +114,13 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 		if len(wrapped) > 1 {
 			return &json.UnmarshalTypeError{Value: "object with several keys", Type: reflect.TypeFor[[]string]()}
 		}
-		var out stringList
+		out := optList{Set: true}
 		for _, raw := range wrapped {
-			if err := out.UnmarshalJSON(raw); err != nil {
+			var inner optList
+			if err := inner.UnmarshalJSON(raw); err != nil {
 				return err
 			}
-		}
-		if out == nil {
-			out = stringList{}
+			out.Values = inner.Values
 		}
 		*l = out
 		return nil
@@ -126,7 +129,7 @@ func (l *stringList) UnmarshalJSON(b []byte) error {
 }
 
 // UnmarshalXML reads the text of each child element.
-func (l *stringList) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+func (l *optList) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
 	var v struct {
 		Items []struct {
 			XMLName xml.Name
@@ -136,19 +139,20 @@ func (l *stringList) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error 
 	if err := d.DecodeElement(&v, &start); err != nil {
 		return err
 	}
-	out := stringList{}
+	out := optList{Set: true, Values: []string{}}
 	for _, it := range v.Items {
-		out = append(out, strings.TrimSpace(it.Text))
+		out.Values = append(out.Values, strings.TrimSpace(it.Text))
 	}
 	*l = out
 	return nil
 }
 
-func (l *stringList) ptr() *[]string {
-	if l == nil {
+// ptr returns the list, or nil when the body did not name it.
+func (l optList) ptr() *[]string {
+	if !l.Set {
 		return nil
 	}
-	v := []string(*l)
+	v := l.Values
 	if v == nil {
 		v = []string{}
 	}
@@ -278,9 +282,9 @@ type userGroupsEntity struct {
 // userGroupsIn is the body naming groups: <groups><groupname/>...</groups>,
 // {"groupnames":[...]} or the old {"groupname":[...]} / {"groupname":"a"}.
 type userGroupsIn struct {
-	XMLName    xml.Name   `xml:"groups" json:"-"`
-	GroupNames stringList `xml:"groupname" json:"groupnames"`
-	GroupName  stringList `xml:"-" json:"groupname"`
+	XMLName    xml.Name `xml:"groups" json:"-"`
+	GroupNames optList  `xml:"groupname" json:"groupnames"`
+	GroupName  optList  `xml:"-" json:"groupname"`
 }
 
 // UnmarshalXML reads the <groupname/> children.
@@ -288,7 +292,7 @@ func (g *userGroupsIn) UnmarshalXML(d *xml.Decoder, start xml.StartElement) erro
 	if start.Name.Local != "groups" {
 		return fault.New(fault.BadRequest, "expected a <groups> element, got <%s>", start.Name.Local)
 	}
-	var l stringList
+	var l optList
 	if err := l.UnmarshalXML(d, start); err != nil {
 		return err
 	}
@@ -297,7 +301,7 @@ func (g *userGroupsIn) UnmarshalXML(d *xml.Decoder, start xml.StartElement) erro
 }
 
 func (g userGroupsIn) names() []string {
-	return append(append([]string(nil), g.GroupNames...), g.GroupName...)
+	return append(append([]string(nil), g.GroupNames.Values...), g.GroupName.Values...)
 }
 
 func (a *api) userGroups(w http.ResponseWriter, r *http.Request) {

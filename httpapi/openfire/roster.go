@@ -53,12 +53,12 @@ type rosterEntity struct {
 // clients send for "nickname"; groups may be {"groups":{"group":[...]}} in
 // old JSON.
 type rosterItemIn struct {
-	XMLName          xml.Name    `xml:"rosterItem" json:"-"`
-	JID              Text        `xml:"jid" json:"jid"`
-	Nickname         Text        `xml:"nickname" json:"nickname"`
-	Name             Text        `xml:"name" json:"name"`
-	SubscriptionType subType     `xml:"subscriptionType" json:"subscriptionType"`
-	Groups           *stringList `xml:"groups" json:"groups"`
+	XMLName          xml.Name `xml:"rosterItem" json:"-"`
+	JID              Text     `xml:"jid" json:"jid"`
+	Nickname         Text     `xml:"nickname" json:"nickname"`
+	Name             Text     `xml:"name" json:"name"`
+	SubscriptionType subType  `xml:"subscriptionType" json:"subscriptionType"`
+	Groups           optList  `xml:"groups" json:"groups"`
 }
 
 func (in rosterItemIn) nickname() Text {

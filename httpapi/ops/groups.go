@@ -47,9 +47,14 @@ type GroupChange struct {
 	Members     *[]string
 }
 
-// groupsMu serializes the group changes of this instance: a change reads
+// groupLocks serializes the group changes of each Service: a change reads
 // the groups and the members' rosters, then writes both.
-var groupsMu sync.Mutex
+var groupLocks sync.Map // *Service -> *sync.Mutex
+
+func (s *Service) groupLock() *sync.Mutex {
+	mu, _ := groupLocks.LoadOrStore(s, &sync.Mutex{})
+	return mu.(*sync.Mutex)
+}
 
 func init() {
 	RegisterUserHook(UserHook{
@@ -122,8 +127,9 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, g Group) error {
 	if err != nil {
 		return err
 	}
-	groupsMu.Lock()
-	defer groupsMu.Unlock()
+	mu := s.groupLock()
+	mu.Lock()
+	defer mu.Unlock()
 	if _, err := s.Store.Group(ctx, g.Name); err == nil {
 		return fault.New(fault.Conflict, "Could not create a group: %q already exists", g.Name).About(g.Name)
 	} else if !errors.Is(err, store.ErrNotFound) {
@@ -143,8 +149,9 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, name string, c Group
 			return err
 		}
 	}
-	groupsMu.Lock()
-	defer groupsMu.Unlock()
+	mu := s.groupLock()
+	mu.Lock()
+	defer mu.Unlock()
 	before, err := s.Store.Group(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return errGroupNotFound(name)
@@ -178,8 +185,9 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, name string, c Group
 
 // DeleteGroup deletes a group; a missing one is fault.NotFound.
 func (s *Service) DeleteGroup(ctx context.Context, a Actor, name string) error {
-	groupsMu.Lock()
-	defer groupsMu.Unlock()
+	mu := s.groupLock()
+	mu.Lock()
+	defer mu.Unlock()
 	before, err := s.Store.Group(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return errGroupNotFound(name)
@@ -225,8 +233,9 @@ func (s *Service) AddUserToGroups(ctx context.Context, a Actor, username string,
 	if err := s.mustExist(ctx, j, username); err != nil {
 		return err
 	}
-	groupsMu.Lock()
-	defer groupsMu.Unlock()
+	mu := s.groupLock()
+	mu.Lock()
+	defer mu.Unlock()
 	var edits []groupEdit
 	for _, n := range dedupe(names) {
 		before, err := s.Store.Group(ctx, n)
@@ -261,8 +270,9 @@ func (s *Service) RemoveUserFromGroups(ctx context.Context, a Actor, username st
 	if len(names) == 0 {
 		return fault.New(fault.BadRequest, "no group names given").About(username)
 	}
-	groupsMu.Lock()
-	defer groupsMu.Unlock()
+	mu := s.groupLock()
+	mu.Lock()
+	defer mu.Unlock()
 	var edits []groupEdit
 	for _, n := range dedupe(names) {
 		before, err := s.Store.Group(ctx, n)
@@ -361,7 +371,7 @@ type groupEdit struct {
 // changeGroups carries out group edits: first the roster changes they mean
 // for shared groups, then the store with the audit record. If a roster
 // change fails, the ones made are undone and nothing is recorded; if the
-// store fails, the roster changes are undone. The caller holds groupsMu.
+// store fails, the roster changes are undone. The caller holds the group lock.
 func (s *Service) changeGroups(ctx context.Context, a Actor, edits []groupEdit, username, summary, details string) error {
 	plan, err := s.planRosters(ctx, edits)
 	if err != nil {
@@ -404,6 +414,7 @@ func (s *Service) changeGroups(ctx context.Context, a Actor, edits []groupEdit, 
 		revert()
 		return fault.Wrap(fault.Unavailable, err, "could not record the group change; nothing was changed")
 	}
+	s.syncRoomGroups(ctx, edits) // chat rooms the group is affiliated with (muc_groups.go)
 	return nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"reflect"
 	"sort"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -170,6 +171,25 @@ func TestOpenfireGroups(t *testing.T) {
 			if got := e.userGroups(f, carol.Localpart()); len(got) != 0 {
 				t.Fatalf("carol still in a deleted group: %v", got)
 			}
+		}
+
+		// Every change is in the security audit log.
+		status, body := e.of("GET", "/logs/security", fmtJSON, "")
+		wantStatus(t, "security log", status, body, 200)
+		for _, want := range []string{"created group Team xml", "updated group Team json", "added bob_xml@", "removed alice_json@", "deleted group Team json"} {
+			if !strings.Contains(body, want) {
+				t.Errorf("security log lacks %q: %s", want, body)
+			}
+		}
+
+		// Deleting an account takes it out of its groups.
+		dave := e.account("dave", "pw")
+		status, body = e.of("POST", "/users/"+dave.Localpart()+"/groups/Leavers", fmtXML, "")
+		wantStatus(t, "dave joins", status, body, 201)
+		status, body = e.of("DELETE", "/users/"+dave.Localpart(), fmtXML, "")
+		wantStatus(t, "delete dave", status, body, 200)
+		if _, g := e.getGroup(fmtXML, "Leavers"); len(g.Members) != 0 {
+			t.Fatalf("deleted user still a member: %+v", g)
 		}
 	})
 }
