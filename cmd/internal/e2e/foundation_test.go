@@ -42,7 +42,10 @@ func TestAttachAndCapabilities(t *testing.T) {
 
 		snap := e.D.Link.Snapshot()
 		if len(snap.Hosts) != 1 || !snap.Hosts[0].HasCommand(adhoc.NodeAddUser) {
-			t.Errorf("add-user not discovered: %+v", snap.Hosts)
+			t.Fatalf("add-user not discovered: %+v", snap.Hosts)
+		}
+		if sw := strings.ToLower(snap.Hosts[0].Software); !strings.Contains(sw, string(kind)) {
+			t.Errorf("software = %q, want %s (XEP-0092)", snap.Hosts[0].Software, kind)
 		}
 		if snap.MUCService != e.Server.MUCService {
 			t.Errorf("MUC service = %q, want %q", snap.MUCService, e.Server.MUCService)
