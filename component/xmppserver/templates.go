@@ -21,6 +21,7 @@ type configData struct {
 	HTTPPort                  int      // 0 when there is no HTTP listener
 	Modules                   []string // Prosody global modules
 	PluginPaths               []string // Prosody module directories
+	MUCRights                 bool     // the component administers the chat services
 }
 
 func newConfigData(s *Server) configData {
@@ -32,6 +33,7 @@ func newConfigData(s *Server) configData {
 		C2SPort:       port(s.C2SAddr),
 		ComponentPort: port(s.ComponentAddr),
 		HTTPPort:      port(s.HTTPAPIAddr),
+		MUCRights:     !s.opts.WithoutMUCRights,
 	}
 }
 

@@ -67,6 +67,11 @@ type Options struct {
 	// every VirtualHost: the server then offers only the stock XEP-0133
 	// commands of Prosody 0.12. It is ignored for ejabberd.
 	WithoutContrib bool
+	// WithoutMUCRights gives the component no rights on the chat services,
+	// to show how refusals are reported: on Prosody it is an admin of the
+	// VirtualHosts only (not of the MUC components), on ejabberd it is in
+	// neither mod_muc's access_admin nor access_create.
+	WithoutMUCRights bool
 }
 
 // Server is a running (or stopped) XMPP server.

@@ -74,6 +74,7 @@ func Register(r *mux.Router, svc *ops.Service, auth *httpapi.AdminAuth) {
 	a.routesGroups(sub)
 	a.routesRoster(sub)
 	a.routesVCard(sub)
+	a.routesChatRooms(sub)
 }
 
 // guard is the authentication middleware of the API.

@@ -414,6 +414,7 @@ func (s *Service) changeGroups(ctx context.Context, a Actor, edits []groupEdit, 
 		revert()
 		return fault.Wrap(fault.Unavailable, err, "could not record the group change; nothing was changed")
 	}
+	s.syncRoomGroups(ctx, edits) // chat rooms the group is affiliated with (muc_groups.go)
 	return nil
 }
 
