@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"time"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp/jid"
@@ -58,10 +59,8 @@ func (l *Link) do(ctx context.Context, c *conn, iq IQ, result any) error {
 	if iq.From.String() == "" {
 		iq.From = l.cfg.Domain
 	}
-	ctx, cancel := context.WithTimeout(ctx, l.cfg.Timeout)
-	defer cancel()
-	stop := context.AfterFunc(c.ctx, cancel)
-	defer stop()
+	sctx, release := l.streamContext(ctx, c)
+	defer release()
 
 	l.inFlight.Add(1)
 	defer l.inFlight.Add(-1)
@@ -70,26 +69,56 @@ func (l *Link) do(ctx context.Context, c *conn, iq IQ, result any) error {
 	if len(body) == 0 {
 		r = xmlstream.MultiReader()
 	}
-	resp, err := c.s.SendIQElement(ctx, r, head)
+	resp, err := c.s.SendIQElement(sctx, r, head)
 	if err != nil {
-		return l.sendFailure(ctx, c, iq, err)
+		return l.sendFailure(ctx, sctx, c, "IQ to "+iq.To.String(), err)
 	}
 	defer resp.Close()
 	return DecodeReply(resp, result)
 }
 
-// sendFailure classifies a failed send or wait.
-func (l *Link) sendFailure(ctx context.Context, c *conn, iq IQ, err error) error {
+// streamContext returns the context to hand mellium for one send (and the
+// wait for its reply): it ends at the link's timeout (or the caller's
+// earlier deadline), when the caller gives up, or when the link drops.
+//
+// mellium v0.23 watches that context from a goroutine while it writes, and
+// when it finds the context done it sets the connection's write deadline in
+// the past for a moment. A context canceled just after a successful send
+// (by a deferred cancel, or by an HTTP request that ends) can therefore
+// poison a concurrent writer's bufio.Writer for good. So the context is
+// detached from the caller once release is called, and is only canceled a
+// second later, long after mellium's watcher has gone.
+func (l *Link) streamContext(ctx context.Context, c *conn) (context.Context, func()) {
+	timeout := l.cfg.Timeout
+	if dl, ok := ctx.Deadline(); ok {
+		timeout = min(timeout, time.Until(dl))
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	stopCaller := context.AfterFunc(ctx, cancel)
+	stopLink := context.AfterFunc(c.ctx, cancel)
+	return sctx, func() {
+		stopCaller()
+		stopLink()
+		time.AfterFunc(time.Second, cancel)
+	}
+}
+
+// sendFailure classifies a failed send or wait. A write that failed for
+// another reason than the context leaves the stream's writer unusable, so
+// the connection is closed and the link reconnects at once.
+func (l *Link) sendFailure(ctx, sctx context.Context, c *conn, what string, err error) error {
 	if c.ctx.Err() != nil {
 		return ErrNotConnected
 	}
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return fault.Wrap(fault.Timeout, err, "the XMPP server did not answer an IQ to %s within %s", iq.To, l.cfg.Timeout)
+	if ctx.Err() != nil || sctx.Err() != nil {
+		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+			return ctx.Err() // the caller gave up
+		}
+		return fault.Wrap(fault.Timeout, err, "the XMPP server did not answer the %s in time", what)
 	}
-	if ctx.Err() != nil {
-		return ctx.Err()
-	}
-	return fault.Wrap(fault.Unavailable, err, "send IQ to %s", iq.To)
+	l.log.Warn("write to the XMPP server failed; reconnecting", "err", err)
+	c.s.Conn().Close()
+	return fault.Wrap(fault.Unavailable, err, "send %s", what)
 }
 
 // DecodeReply reads a reply IQ: an error reply becomes a classified error,

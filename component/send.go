@@ -60,11 +60,10 @@ func (l *Link) Send(ctx context.Context, st Stanza) error {
 	if len(body) > 0 {
 		r = xml.NewDecoder(bytes.NewReader(body))
 	}
-	if err := c.s.SendElement(ctx, r, start); err != nil {
-		if c.ctx.Err() != nil {
-			return ErrNotConnected
-		}
-		return fault.Wrap(fault.Unavailable, err, "send %s to %s", st.Name, st.To)
+	sctx, release := l.streamContext(ctx, c)
+	defer release()
+	if err := c.s.SendElement(sctx, r, start); err != nil {
+		return l.sendFailure(ctx, sctx, c, st.Name+" to "+st.To.String(), err)
 	}
 	return nil
 }

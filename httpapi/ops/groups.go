@@ -47,25 +47,9 @@ type GroupChange struct {
 	Members     *[]string
 }
 
-// groupLocks serializes the group changes of each Service: a change reads
+// groupLock serializes the group changes of the Service: a change reads
 // the groups and the members' rosters, then writes both.
-var groupLocks sync.Map // *Service -> *sync.Mutex
-
-func (s *Service) groupLock() *sync.Mutex {
-	mu, _ := groupLocks.LoadOrStore(s, &sync.Mutex{})
-	return mu.(*sync.Mutex)
-}
-
-func init() {
-	RegisterUserHook(UserHook{
-		Deleted: func(ctx context.Context, tx *store.Tx, user jid.JID) error {
-			return tx.RemoveFromAllGroups(ctx, user.Bare().String())
-		},
-		Renamed: func(ctx context.Context, tx *store.Tx, from, to jid.JID) error {
-			return tx.RenameGroupMember(ctx, from.Bare().String(), to.Bare().String())
-		},
-	})
-}
+func (s *Service) groupLock() *sync.Mutex { return &s.groupMu }
 
 // ErrGroupNotFound is the fault of a missing group (match it with
 // errors.Is; the copies returned name the group).

@@ -100,28 +100,20 @@ const maxRoomText = 1024
 // roomReadConcurrency bounds the rooms read at once by ChatRooms.
 const roomReadConcurrency = 4
 
-// mucClients holds one muc.Client per Service (it remembers which chat
-// services offer which commands).
-var mucClients sync.Map // *Service -> *muc.Client
-
+// muc returns the Service's chat-room client, made on first use (it
+// remembers which chat services offer which commands).
 func (s *Service) muc() *muc.Client {
-	if c, ok := mucClients.Load(s); ok {
-		return c.(*muc.Client)
-	}
-	c, _ := mucClients.LoadOrStore(s, muc.New(s.Link, s.Adhoc))
-	return c.(*muc.Client)
+	s.mucOnce.Do(func() {
+		if s.MUC == nil {
+			s.MUC = muc.New(s.Link, s.Adhoc)
+		}
+	})
+	return s.MUC
 }
 
-// roomLocks serializes the changes of one room made by this instance.
-var roomLocks sync.Map // roomKey -> *sync.Mutex
-
-type roomKey struct {
-	svc  *Service
-	room string
-}
-
+// lockRoom serializes the changes of one room made by this instance.
 func (s *Service) lockRoom(room jid.JID) func() {
-	m, _ := roomLocks.LoadOrStore(roomKey{s, room.String()}, &sync.Mutex{})
+	m, _ := s.roomLocks.LoadOrStore(room.String(), &sync.Mutex{})
 	mu := m.(*sync.Mutex)
 	mu.Lock()
 	return mu.Unlock

@@ -9,12 +9,14 @@ import (
 	"context"
 	"log/slog"
 	"strings"
+	"sync"
 
 	"mellium.im/xmpp/jid"
 
 	"xmpprest/adhoc"
 	"xmpprest/component"
 	"xmpprest/component/fault"
+	"xmpprest/component/muc"
 	"xmpprest/store"
 )
 
@@ -26,6 +28,13 @@ type Service struct {
 	Log   *slog.Logger
 	// Node names this instance in the audit log and clustering answers.
 	Node string
+	// MUC administers chat rooms; nil means one made from Link and Adhoc
+	// on first use.
+	MUC *muc.Client
+
+	mucOnce   sync.Once
+	groupMu   sync.Mutex // serializes group changes
+	roomLocks sync.Map   // room JID -> *sync.Mutex
 }
 
 // Actor is who asks for an operation, for the audit log.

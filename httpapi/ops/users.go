@@ -61,20 +61,6 @@ type UserFilter struct {
 	PropertyValue string // only with PropertyKey
 }
 
-// UserHook keeps another area's tables in step with accounts. It runs in
-// the transaction that records the change; returning an error undoes it.
-type UserHook struct {
-	Deleted func(ctx context.Context, tx *store.Tx, user jid.JID) error
-	Renamed func(ctx context.Context, tx *store.Tx, from, to jid.JID) error
-}
-
-// userHooks are registered by other files of this package in init.
-var userHooks []UserHook
-
-// RegisterUserHook adds h to the hooks run on user deletion and rename.
-// Call it from an init function.
-func RegisterUserHook(h UserHook) { userHooks = append(userHooks, h) }
-
 // timeoutSlack is added to the XMPP timeout for compensations, which run
 // after the request's own deadline may have passed.
 const timeoutSlack = 2 * time.Second
@@ -282,22 +268,20 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, username string) erro
 	if err != nil {
 		return err
 	}
-	if err := s.mustExist(ctx, j, username); err != nil {
-		return err
-	}
+	// delete-user itself reports a missing account on both servers: no
+	// separate existence check (it would double the server's work).
 	if err := s.Adhoc.DeleteUser(ctx, j); err != nil {
+		if fault.Is(err, fault.NotFound) {
+			return errUserNotFound(username)
+		}
 		return err
 	}
 	err = s.Store.Update(ctx, func(tx *store.Tx) error {
 		if err := tx.DeleteUserMeta(ctx, j.String()); err != nil {
 			return err
 		}
-		for _, h := range userHooks {
-			if h.Deleted != nil {
-				if err := h.Deleted(ctx, tx, j); err != nil {
-					return err
-				}
-			}
+		if err := tx.RemoveFromAllGroups(ctx, j.String()); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, a, j.Localpart(), "deleted user "+j.String(), "")
 	})
@@ -327,13 +311,16 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, c Us
 			return s.RenameUser(ctx, a, j, to, c)
 		}
 	}
-	if err := s.mustExist(ctx, j, username); err != nil {
-		return err
-	}
 	if c.Password != nil {
+		// change-user-password reports a missing account on both servers.
 		if err := s.Adhoc.ChangePassword(ctx, j, *c.Password); err != nil {
+			if fault.Is(err, fault.NotFound) {
+				return errUserNotFound(username)
+			}
 			return err
 		}
+	} else if err := s.mustExist(ctx, j, username); err != nil {
+		return err
 	}
 	var changed []string
 	if c.Password != nil {
@@ -443,12 +430,8 @@ func (s *Service) RenameUser(ctx context.Context, a Actor, from, to jid.JID, c U
 		if err := tx.DeleteUserMeta(ctx, from.String()); err != nil {
 			return err
 		}
-		for _, h := range userHooks {
-			if h.Renamed != nil {
-				if err := h.Renamed(ctx, tx, from, to); err != nil {
-					return err
-				}
-			}
+		if err := tx.RenameGroupMember(ctx, from.String(), to.String()); err != nil {
+			return err
 		}
 		return s.audit(ctx, tx, a, from.Localpart(), fmt.Sprintf("renamed user %s to %s", from, to), "")
 	})
@@ -467,12 +450,8 @@ func (s *Service) RenameUser(ctx context.Context, a Actor, from, to jid.JID, c U
 						return err
 					}
 				}
-				for _, h := range userHooks {
-					if h.Renamed != nil {
-						if err := h.Renamed(ctx, tx, to, from); err != nil {
-							return err
-						}
-					}
+				if err := tx.RenameGroupMember(ctx, to.String(), from.String()); err != nil {
+					return err
 				}
 				return s.audit(ctx, tx, a, from.Localpart(), fmt.Sprintf("undid the rename of %s to %s", from, to), fault.Message(err))
 			})
