@@ -142,7 +142,9 @@ func (c *Client) Destroy(ctx context.Context, room jid.JID, reason string) error
 }
 
 // goneProbe bounds each disco#info asking whether a destroyed room is gone.
-const goneProbe = 500 * time.Millisecond
+// A dying ejabberd room never answers, so each unanswered probe costs this
+// much: short enough that a create/delete cycle is not dominated by it.
+const goneProbe = 100 * time.Millisecond
 
 // awaitGone asks a destroyed room for its disco#info until it answers as
 // missing (item-not-found, or Prosody's gone), within the link's timeout.
