@@ -268,6 +268,9 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, username string) erro
 	if err != nil {
 		return err
 	}
+	if err := s.leaveAllGroups(ctx, a, j); err != nil {
+		return err
+	}
 	// delete-user itself reports a missing account on both servers: no
 	// separate existence check (it would double the server's work).
 	if err := s.Adhoc.DeleteUser(ctx, j); err != nil {
@@ -289,6 +292,20 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, username string) erro
 		return fault.Wrap(fault.Unavailable, err, "user %s was deleted on the XMPP server, but the component could not forget its data", j)
 	}
 	return nil
+}
+
+// leaveAllGroups takes a user about to be deleted out of its groups the
+// way leaving does, so shared groups take it out of the other members'
+// rosters (and group-affiliated chat rooms follow).
+func (s *Service) leaveAllGroups(ctx context.Context, a Actor, j jid.JID) error {
+	groups, err := s.Store.GroupsOf(ctx, j.String())
+	if err != nil {
+		return fault.Wrap(fault.Unavailable, err, "read the groups of %s", j)
+	}
+	if len(groups) == 0 {
+		return nil
+	}
+	return s.RemoveUserFromGroups(ctx, a, j.String(), groups)
 }
 
 // UpdateUser changes an account: its password on the server, its name,
