@@ -103,15 +103,10 @@ func (d *Daemon) Addr() string { return d.listener.Addr().String() }
 
 // ready is nil while the XMPP link is up and the database answers.
 func (d *Daemon) ready(ctx context.Context) error {
-	if !d.Link.Up() {
-		return component.ErrNotConnected
+	if err := d.Ops.LinkReady(); err != nil {
+		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, time.Second)
-	defer cancel()
-	if err := d.Store.Ping(ctx); err != nil {
-		return fault.Wrap(fault.Unavailable, err, "the database does not answer")
-	}
-	return nil
+	return d.Ops.StoreReady(ctx)
 }
 
 // Shutdown stops taking HTTP requests, lets those in flight finish (within
