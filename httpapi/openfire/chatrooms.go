@@ -897,96 +897,69 @@ func (a *api) changeRoomAffiliations(w http.ResponseWriter, r *http.Request, cha
 	created(w)
 }
 
+// affiliationTarget is what the single-affiliation paths name:
+// /chatrooms/{roomName}/{affiliation}[/group]/{name}.
+type affiliationTarget struct {
+	room, service string
+	invite        bool
+	aff           muc.Affiliation
+	name          string // a user (JID or username) or a group
+}
+
+func affiliationTargetOf(r *http.Request) (t affiliationTarget, err error) {
+	if t.room, t.service, t.invite, err = roomNameAndService(r); err != nil {
+		return t, err
+	}
+	if t.aff, err = affiliationOf(r); err != nil {
+		return t, err
+	}
+	t.name, err = pathVar(r, "name")
+	return t, err
+}
+
+// affiliationHandler serves one single-affiliation path with change,
+// answering status on success.
+func (a *api) affiliationHandler(status int, change func(*http.Request, ops.Actor, affiliationTarget) error) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		t, err := affiliationTargetOf(r)
+		if err != nil {
+			a.fail(w, r, err)
+			return
+		}
+		if err := change(r, a.actor(r), t); err != nil {
+			a.failAs(w, r, err, roomFailure(err, t.room))
+			return
+		}
+		if status == http.StatusCreated {
+			created(w)
+			return
+		}
+		ok(w)
+	}
+}
+
 func (a *api) addRoomAffiliation(w http.ResponseWriter, r *http.Request) {
-	name, service, invite, err := roomNameAndService(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	aff, err := affiliationOf(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	user, err := pathVar(r, "name")
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := a.svc.AddRoomAffiliations(r.Context(), a.actor(r), service, name, aff, []string{user}, invite); err != nil {
-		a.failAs(w, r, err, roomFailure(err, name))
-		return
-	}
-	created(w)
+	a.affiliationHandler(http.StatusCreated, func(r *http.Request, actor ops.Actor, t affiliationTarget) error {
+		return a.svc.AddRoomAffiliations(r.Context(), actor, t.service, t.room, t.aff, []string{t.name}, t.invite)
+	})(w, r)
 }
 
 func (a *api) removeRoomAffiliation(w http.ResponseWriter, r *http.Request) {
-	name, service, _, err := roomNameAndService(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	aff, err := affiliationOf(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	user, err := pathVar(r, "name")
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := a.svc.RemoveRoomAffiliation(r.Context(), a.actor(r), service, name, aff, user); err != nil {
-		a.failAs(w, r, err, roomFailure(err, name))
-		return
-	}
-	ok(w)
+	a.affiliationHandler(http.StatusOK, func(r *http.Request, actor ops.Actor, t affiliationTarget) error {
+		return a.svc.RemoveRoomAffiliation(r.Context(), actor, t.service, t.room, t.aff, t.name)
+	})(w, r)
 }
 
 func (a *api) addRoomGroup(w http.ResponseWriter, r *http.Request) {
-	name, service, invite, err := roomNameAndService(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	aff, err := affiliationOf(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	group, err := pathVar(r, "name")
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := a.svc.AddRoomGroupAffiliation(r.Context(), a.actor(r), service, name, aff, group, invite); err != nil {
-		a.failAs(w, r, err, roomFailure(err, name))
-		return
-	}
-	created(w)
+	a.affiliationHandler(http.StatusCreated, func(r *http.Request, actor ops.Actor, t affiliationTarget) error {
+		return a.svc.AddRoomGroupAffiliation(r.Context(), actor, t.service, t.room, t.aff, t.name, t.invite)
+	})(w, r)
 }
 
 func (a *api) removeRoomGroup(w http.ResponseWriter, r *http.Request) {
-	name, service, _, err := roomNameAndService(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	aff, err := affiliationOf(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	group, err := pathVar(r, "name")
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := a.svc.RemoveRoomGroupAffiliation(r.Context(), a.actor(r), service, name, aff, group); err != nil {
-		a.failAs(w, r, err, roomFailure(err, name))
-		return
-	}
-	ok(w)
+	a.affiliationHandler(http.StatusOK, func(r *http.Request, actor ops.Actor, t affiliationTarget) error {
+		return a.svc.RemoveRoomGroupAffiliation(r.Context(), actor, t.service, t.room, t.aff, t.name)
+	})(w, r)
 }
 
 // orEmpty makes a nil list an empty one ([] in JSON, not null).
