@@ -225,18 +225,18 @@ type roomIn struct {
 	MembersOnly               Flag       `xml:"membersOnly" json:"membersOnly"`
 	Moderated                 Flag       `xml:"moderated" json:"moderated"`
 	AllowPM                   Text       `xml:"allowPM" json:"allowPM"`
-	BroadcastPresenceRoles    roomList   `xml:"broadcastPresenceRoles" json:"broadcastPresenceRoles"`
-	Owners                    roomList   `xml:"owners" json:"owners"`
-	Admins                    roomList   `xml:"admins" json:"admins"`
-	Members                   roomList   `xml:"members" json:"members"`
-	Outcasts                  roomList   `xml:"outcasts" json:"outcasts"`
-	OwnerGroups               roomList   `xml:"ownerGroups" json:"ownerGroups"`
-	AdminGroups               roomList   `xml:"adminGroups" json:"adminGroups"`
-	MemberGroups              roomList   `xml:"memberGroups" json:"memberGroups"`
-	OutcastGroups             roomList   `xml:"outcastGroups" json:"outcastGroups"`
+	BroadcastPresenceRoles    optList    `xml:"broadcastPresenceRoles" json:"broadcastPresenceRoles"`
+	Owners                    optList    `xml:"owners" json:"owners"`
+	Admins                    optList    `xml:"admins" json:"admins"`
+	Members                   optList    `xml:"members" json:"members"`
+	Outcasts                  optList    `xml:"outcasts" json:"outcasts"`
+	OwnerGroups               optList    `xml:"ownerGroups" json:"ownerGroups"`
+	AdminGroups               optList    `xml:"adminGroups" json:"adminGroups"`
+	MemberGroups              optList    `xml:"memberGroups" json:"memberGroups"`
+	OutcastGroups             optList    `xml:"outcastGroups" json:"outcastGroups"`
 }
 
-func list(l roomList) []string { return l.Values }
+func list(l optList) []string { return l.Values }
 
 func boolPtr(f Flag) *bool { v := f.Value; return &v }
 
@@ -646,7 +646,7 @@ func (a *api) roomHistory(w http.ResponseWriter, r *http.Request) {
 type invitationIn struct {
 	XMLName      xml.Name `xml:"mucInvitation" json:"-"`
 	Reason       Text     `xml:"reason" json:"reason"`
-	JIDsToInvite roomList `xml:"jidsToInvite" json:"jidsToInvite"`
+	JIDsToInvite optList  `xml:"jidsToInvite" json:"jidsToInvite"`
 }
 
 // decodeOptional decodes a body that may be left out.
@@ -744,7 +744,7 @@ type affiliationsIn struct {
 }
 
 func (in *affiliationsIn) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	var l roomList
+	var l optList
 	if err := l.UnmarshalXML(d, start); err != nil {
 		return err
 	}
@@ -753,96 +753,12 @@ func (in *affiliationsIn) UnmarshalXML(d *xml.Decoder, start xml.StartElement) e
 }
 
 func (in *affiliationsIn) UnmarshalJSON(b []byte) error {
-	var l roomList
+	var l optList
 	if err := l.UnmarshalJSON(b); err != nil {
 		return err
 	}
 	in.jids = l.Values
 	return nil
-}
-
-// roomList is an optional list of strings in a request body; Set tells
-// whether the body named it. XML: the text of each child element
-// (<members><member>a</member>...</members>). JSON: an array, a single
-// string, the old wrapped form {"member":[...]} / {"member":"a"}, or null
-// for absent.
-type roomList struct {
-	Set    bool
-	Values []string
-}
-
-// UnmarshalJSON reads the JSON forms.
-func (l *roomList) UnmarshalJSON(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	switch {
-	case s == "null":
-		*l = roomList{}
-		return nil
-	case strings.HasPrefix(s, "["):
-		var v []string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return &json.UnmarshalTypeError{Value: "array with a non-string", Type: reflect.TypeFor[[]string]()}
-		}
-		*l = roomList{Set: true, Values: v}
-		return nil
-	case strings.HasPrefix(s, `"`):
-		var v string
-		if err := json.Unmarshal(b, &v); err != nil {
-			return err
-		}
-		*l = roomList{Set: true, Values: []string{v}}
-		return nil
-	case strings.HasPrefix(s, "{"):
-		var wrapped map[string]json.RawMessage
-		if err := json.Unmarshal(b, &wrapped); err != nil {
-			return err
-		}
-		if len(wrapped) > 1 {
-			return &json.UnmarshalTypeError{Value: "object with several keys", Type: reflect.TypeFor[[]string]()}
-		}
-		out := roomList{Set: true, Values: []string{}}
-		for _, raw := range wrapped {
-			var inner roomList
-			if err := inner.UnmarshalJSON(raw); err != nil {
-				return err
-			}
-			out.Values = inner.Values
-		}
-		*l = out
-		return nil
-	}
-	return &json.UnmarshalTypeError{Value: s, Type: reflect.TypeFor[[]string]()}
-}
-
-// UnmarshalXML reads the text of each child element.
-func (l *roomList) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	var v struct {
-		Items []struct {
-			XMLName xml.Name
-			Text    string `xml:",chardata"`
-		} `xml:",any"`
-	}
-	if err := d.DecodeElement(&v, &start); err != nil {
-		return err
-	}
-	out := roomList{Set: true, Values: []string{}}
-	for _, it := range v.Items {
-		out.Values = append(out.Values, strings.TrimSpace(it.Text))
-	}
-	*l = out
-	return nil
-}
-
-// ptr returns the list, or nil when the body did not name it.
-func (l roomList) ptr() *[]string {
-	if !l.Set {
-		return nil
-	}
-	v := l.Values
-	if v == nil {
-		v = []string{}
-	}
-	return &v
 }
 
 func (a *api) roomAffiliations(w http.ResponseWriter, r *http.Request) {

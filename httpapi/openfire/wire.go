@@ -558,3 +558,88 @@ func (f Flag) MarshalJSON() ([]byte, error) { return json.Marshal(f.Value) }
 
 // MarshalText writes "true" or "false".
 func (f Flag) MarshalText() ([]byte, error) { return []byte(strconv.FormatBool(f.Value)), nil }
+
+// optList is an optional list of strings in a request body (group and
+// room members, roles, groups); Set tells
+// whether the body named it. XML: the text of each child element
+// (<members><member>a</member>...</members>). JSON: an array, a single
+// string, the old wrapped form {"member":[...]} / {"member":"a"}, or null
+// or false for absent.
+type optList struct {
+	Set    bool
+	Values []string
+}
+
+// UnmarshalJSON reads the JSON forms.
+func (l *optList) UnmarshalJSON(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	switch {
+	case s == "null" || s == "false":
+		*l = optList{}
+		return nil
+	case strings.HasPrefix(s, "["):
+		var v []string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return &json.UnmarshalTypeError{Value: "array with a non-string", Type: reflect.TypeFor[[]string]()}
+		}
+		*l = optList{Set: true, Values: v}
+		return nil
+	case strings.HasPrefix(s, `"`):
+		var v string
+		if err := json.Unmarshal(b, &v); err != nil {
+			return err
+		}
+		*l = optList{Set: true, Values: []string{v}}
+		return nil
+	case strings.HasPrefix(s, "{"):
+		var wrapped map[string]json.RawMessage
+		if err := json.Unmarshal(b, &wrapped); err != nil {
+			return err
+		}
+		if len(wrapped) > 1 {
+			return &json.UnmarshalTypeError{Value: "object with several keys", Type: reflect.TypeFor[[]string]()}
+		}
+		out := optList{Set: true}
+		for _, raw := range wrapped {
+			var inner optList
+			if err := inner.UnmarshalJSON(raw); err != nil {
+				return err
+			}
+			out.Values = inner.Values
+		}
+		*l = out
+		return nil
+	}
+	return &json.UnmarshalTypeError{Value: s, Type: reflect.TypeFor[[]string]()}
+}
+
+// UnmarshalXML reads the text of each child element.
+func (l *optList) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
+	var v struct {
+		Items []struct {
+			XMLName xml.Name
+			Text    string `xml:",chardata"`
+		} `xml:",any"`
+	}
+	if err := d.DecodeElement(&v, &start); err != nil {
+		return err
+	}
+	out := optList{Set: true, Values: []string{}}
+	for _, it := range v.Items {
+		out.Values = append(out.Values, strings.TrimSpace(it.Text))
+	}
+	*l = out
+	return nil
+}
+
+// ptr returns the list, or nil when the body did not name it.
+func (l optList) ptr() *[]string {
+	if !l.Set {
+		return nil
+	}
+	v := l.Values
+	if v == nil {
+		v = []string{}
+	}
+	return &v
+}
