@@ -59,7 +59,12 @@ func (c *Client) Create(ctx context.Context, room jid.JID, fill func(form *Form)
 	}()
 	if err != nil {
 		dctx, cancel := c.detach(ctx)
-		c.link.Do(dctx, ownerIQ(room, v.from, ownerQuery{Destroy: &destroyElem{Reason: "creation failed"}}), nil)
+		// Destroyed as its creator (a new ejabberd room answers no one
+		// else), then awaited like any destroy: a dying ejabberd room does
+		// not answer, and the caller may ask about it next.
+		if c.link.Do(dctx, ownerIQ(room, v.from, ownerQuery{Destroy: &destroyElem{Reason: "creation failed"}}), nil) == nil {
+			c.awaitGone(dctx, room)
+		}
 		cancel()
 		v.leave(ctx)
 		return err

@@ -444,6 +444,22 @@ func checkRoomText(what, s string) error {
 	return nil
 }
 
+// checkRoomChange validates spec before anything is sent: its settings,
+// its user affiliations (want) and the groups it names, which must exist.
+func (s *Service) checkRoomChange(ctx context.Context, spec RoomSpec) (want, groups map[string]muc.Affiliation, given map[muc.Affiliation]bool, err error) {
+	if err := checkRoomSpec(spec); err != nil {
+		return nil, nil, nil, err
+	}
+	if want, err = s.plannedAffiliations(spec); err != nil {
+		return nil, nil, nil, err
+	}
+	groups, given = specGroups(spec)
+	if err := s.checkGroupsExist(ctx, groups); err != nil {
+		return nil, nil, nil, err
+	}
+	return want, groups, given, nil
+}
+
 // plannedAffiliations turns a spec's lists into the affiliation each JID
 // is to have (a JID in several lists gets the strongest).
 func (s *Service) plannedAffiliations(spec RoomSpec) (map[string]muc.Affiliation, error) {
@@ -522,15 +538,8 @@ func (s *Service) CreateChatRoom(ctx context.Context, a Actor, service string, s
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRoomSpec(spec); err != nil {
-		return nil, err
-	}
-	want, err := s.plannedAffiliations(spec)
+	want, groups, _, err := s.checkRoomChange(ctx, spec)
 	if err != nil {
-		return nil, err
-	}
-	groups, _ := specGroups(spec)
-	if err := s.checkGroupsExist(ctx, groups); err != nil {
 		return nil, err
 	}
 	defer s.lockRoom(room)()
@@ -669,15 +678,8 @@ func (s *Service) UpdateChatRoom(ctx context.Context, a Actor, service, name str
 	if err != nil {
 		return nil, err
 	}
-	if err := checkRoomSpec(spec); err != nil {
-		return nil, err
-	}
-	want, err := s.plannedAffiliations(spec)
+	want, newGroups, given, err := s.checkRoomChange(ctx, spec)
 	if err != nil {
-		return nil, err
-	}
-	newGroups, given := specGroups(spec)
-	if err := s.checkGroupsExist(ctx, newGroups); err != nil {
 		return nil, err
 	}
 	defer s.lockRoom(room)()
