@@ -26,6 +26,8 @@ const (
 	Unavailable       // the XMPP link is down (or the store is closed)
 	Timeout           // the XMPP server did not answer in time
 	BadGateway        // the XMPP server answered with an unexpected failure
+	Denied            // the caller's credentials do not allow this (scope)
+	Refused           // the XMPP server refuses this change on its merits (e.g. a room's last owner)
 )
 
 var kindNames = [...]string{
@@ -38,6 +40,8 @@ var kindNames = [...]string{
 	Unavailable:  "unavailable",
 	Timeout:      "timeout",
 	BadGateway:   "bad gateway",
+	Denied:       "denied",
+	Refused:      "refused",
 }
 
 // String names the kind in words.

@@ -94,7 +94,9 @@ func (a *api) handle(r *mux.Router, path string, h http.HandlerFunc, methods ...
 
 // actor is who makes the request, for the audit log.
 func (a *api) actor(r *http.Request) ops.Actor {
-	act := ops.Actor{ClientAddress: clientAddress(r), RequestID: httpapi.RequestID(r.Context())}
+	// Every Openfire credential (the shared secret, a Basic login of a JID
+	// in [auth] admins) administers the whole service.
+	act := ops.Actor{ClientAddress: clientAddress(r), RequestID: httpapi.RequestID(r.Context()), Role: ops.RoleServiceAdmin}
 	if p, ok := httpapi.PrincipalFrom(r.Context()); ok {
 		act.Name = p.Name
 	}

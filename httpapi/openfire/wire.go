@@ -300,8 +300,10 @@ func statusOf(k fault.Kind) int {
 		return http.StatusNotFound
 	case fault.Conflict:
 		return http.StatusConflict
-	case fault.Forbidden:
+	case fault.Forbidden, fault.Denied:
 		return http.StatusForbidden
+	case fault.Refused:
+		return http.StatusConflict
 	case fault.NotSupported:
 		return http.StatusNotImplemented
 	case fault.Unavailable:
@@ -324,7 +326,7 @@ func defaultException(k fault.Kind) string {
 		return "NotFoundException"
 	case fault.Conflict:
 		return exAlreadyExists
-	case fault.Forbidden:
+	case fault.Forbidden, fault.Denied, fault.Refused:
 		return exNotAllowed
 	case fault.NotSupported:
 		return exNotSupported

@@ -37,13 +37,6 @@ type Service struct {
 	roomLocks sync.Map   // room JID -> *sync.Mutex
 }
 
-// Actor is who asks for an operation, for the audit log.
-type Actor struct {
-	Name          string // "secret", an admin's JID, a token's name
-	ClientAddress string
-	RequestID     string
-}
-
 // UserJID turns a username (a localpart, or a bare JID of one of the
 // configured hosts) into a bare JID, validating it with PRECIS. An empty
 // host means the default host.

@@ -344,7 +344,7 @@ func TestOpenfireChatRoomAffiliations(t *testing.T) {
 		erin := e.account("erin", "pw")
 		ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
-		actor := ops.Actor{Name: "test"}
+		actor := ops.ServiceAdmin("test")
 		if err := e.D.Ops.CreateGroup(ctx, actor, ops.Group{Name: "staff", Members: []string{dave.String()}}); err != nil {
 			t.Fatalf("create group: %v", err)
 		}
@@ -473,7 +473,7 @@ func TestOpenfireChatRoomOccupantsInvitesHistory(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
-		if err := e.D.Ops.CreateGroup(ctx, ops.Actor{Name: "test"}, ops.Group{Name: "team", Members: []string{bob.String()}}); err != nil {
+		if err := e.D.Ops.CreateGroup(ctx, ops.ServiceAdmin("test"), ops.Group{Name: "team", Members: []string{bob.String()}}); err != nil {
 			t.Fatal(err)
 		}
 		for _, f := range wireFormats {
