@@ -1,0 +1,2 @@
+-- Reserved: this number's migration belongs to the per-host groups change.
+SELECT 1;
