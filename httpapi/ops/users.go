@@ -286,6 +286,9 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, username string) erro
 		if err := tx.RemoveFromAllGroups(ctx, j.String()); err != nil {
 			return err
 		}
+		if err := tx.SetLocked(ctx, j.String(), false, time.Now()); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, a, j.Localpart(), "deleted user "+j.String(), "")
 	})
 	if err != nil {
