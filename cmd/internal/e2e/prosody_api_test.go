@@ -268,7 +268,7 @@ func TestProsodyAuthAndBadInput(t *testing.T) {
 
 	for _, c := range []struct {
 		what, method, path, ct, body, cond string
-		status                            int
+		status                             int
 	}{
 		{"non-JSON content type", "PATCH", "/users/bi-user", "text/plain", `{"display_name":"x"}`, "bad-request", 400},
 		{"malformed JSON", "PATCH", "/users/bi-user", "application/json", `{"display_name":`, "bad-request", 400},
