@@ -231,7 +231,7 @@ func (s *Service) RedeemInvite(ctx context.Context, secret, username, password s
 		username = inv.Username
 	}
 	if strings.Contains(username, "@") {
-		return jid.JID{}, fault.New(fault.BadRequest, "choose a username without \"@\": the address will be username@%s", inv.Host)
+		return jid.JID{}, fault.New(fault.BadRequest, "Choose a username without \"@\": the address will be username@%s.", inv.Host)
 	}
 	a := Actor{Name: "invitation " + inv.ID, Role: RoleHostAdmin, Host: inv.Host}
 	j, err := s.AccountJID(a, inv.Host, username)
@@ -239,7 +239,7 @@ func (s *Service) RedeemInvite(ctx context.Context, secret, username, password s
 		return jid.JID{}, err
 	}
 	if utf8.RuneCountInString(password) < MinPasswordLength {
-		return jid.JID{}, fault.New(fault.BadRequest, "choose a password of at least %d characters", MinPasswordLength)
+		return jid.JID{}, fault.New(fault.BadRequest, "Choose a password of at least %d characters.", MinPasswordLength)
 	}
 	if err := s.Store.ClaimInvite(ctx, inv.ID, time.Now()); err != nil {
 		if errors.Is(err, store.ErrNotFound) {
@@ -255,7 +255,7 @@ func (s *Service) RedeemInvite(ctx context.Context, secret, username, password s
 	if err != nil {
 		s.undo(ctx, "give back the use of an invitation", func(ctx context.Context) error { return s.Store.ReleaseInvite(ctx, inv.ID) })
 		if fault.Is(err, fault.Conflict) {
-			return jid.JID{}, fault.New(fault.Conflict, "the username %q is taken: choose another", j.Localpart()).About(username)
+			return jid.JID{}, fault.New(fault.Conflict, "The username %q is taken: choose another.", j.Localpart()).About(username)
 		}
 		return jid.JID{}, err
 	}

@@ -163,10 +163,10 @@ func Get[T any](b *Browser, what string, action chromedp.Action[T]) T {
 	return v
 }
 
-// Screenshot saves the whole page as name.png in ArtifactDir.
+// Screenshot saves the whole page as name.png (PNG) in ArtifactDir.
 func (b *Browser) Screenshot(name string) {
 	b.t.Helper()
-	png := Get(b, "screenshot "+name, chromedp.FullScreenshot(90))
+	png := Get(b, "screenshot "+name, chromedp.FullScreenshot(100))
 	path := filepath.Join(b.ArtifactDir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		b.t.Fatal(err)
