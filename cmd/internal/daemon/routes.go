@@ -4,6 +4,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"xmpprest/httpapi"
+	"xmpprest/httpapi/chatwith"
 	"xmpprest/httpapi/landing"
 	"xmpprest/httpapi/openfire"
 	"xmpprest/httpapi/ops"
@@ -17,5 +18,6 @@ func registerDialects(r *mux.Router, svc *ops.Service, auth *httpapi.AdminAuth, 
 	prosody.Register(r, svc, prosody.Options{
 		LandingURL: func(secret string) string { return landing.URL(publicURL(), secret) },
 	})
+	chatwith.Register(r, svc)
 	landing.Register(r, svc, landing.Options{PublicURL: publicURL})
 }
