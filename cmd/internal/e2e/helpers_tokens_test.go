@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"mellium.im/xmpp/jid"
+
 	"xmpprest/component/c2s"
 	"xmpprest/httpapi/ops"
 )
@@ -105,5 +107,23 @@ func (e *env) wantLoginFails(t *testing.T, user, password string) {
 	t.Helper()
 	if err := e.canLogIn(e.user(user), password); !errors.Is(err, c2s.ErrNotAuthorized) {
 		t.Errorf("%s can still log in with %q (err %v)", user, password, err)
+	}
+}
+
+// userOn returns the bare JID local@host.
+func (e *env) userOn(local, host string) jid.JID {
+	e.t.Helper()
+	j, err := jid.New(local, host, "")
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return j
+}
+
+// wantLoginFailsOn checks that local@host cannot log in with password.
+func (e *env) wantLoginFailsOn(t *testing.T, local, host, password string) {
+	t.Helper()
+	if err := e.canLogIn(e.userOn(local, host), password); !errors.Is(err, c2s.ErrNotAuthorized) {
+		t.Errorf("%s@%s can log in with %q (err %v)", local, host, password, err)
 	}
 }
