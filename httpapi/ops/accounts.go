@@ -67,10 +67,12 @@ func (s *Service) CheckHost(a Actor, host string) error {
 	return a.MayAdminister(host)
 }
 
-// AccountJID resolves username (a localpart, or a bare JID) on host ("" =
-// the actor's host) and checks that the actor may act on it.
+// AccountJID resolves username on host and checks that the actor may act
+// on it. With host "" (the actor's host) username may also be a bare JID of
+// another host; with a host given it must be an account of that host.
 func (s *Service) AccountJID(a Actor, host, username string) (jid.JID, error) {
-	if host == "" {
+	explicit := host != ""
+	if !explicit {
 		host = s.ActorHost(a)
 	}
 	if err := s.CheckHost(a, host); err != nil {
@@ -79,6 +81,9 @@ func (s *Service) AccountJID(a Actor, host, username string) (jid.JID, error) {
 	j, err := s.UserJID(username, host)
 	if err != nil {
 		return jid.JID{}, err
+	}
+	if explicit && j.Domainpart() != host {
+		return jid.JID{}, fault.New(fault.BadRequest, "%q is not an account of %s: give the username alone", username, host).About(username)
 	}
 	if err := a.MayActOn(j); err != nil {
 		return jid.JID{}, err

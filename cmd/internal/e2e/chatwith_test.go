@@ -161,7 +161,7 @@ func TestChatwithUsers(t *testing.T) {
 		}
 		wantCWError(t, "b token on a", e.cw("api-b", bSecret, "GET", "/xmppdomains/a.test/users", ""), 403)
 		wantCWError(t, "b token creates on a", e.cw("api-b", bSecret, "POST", "/xmppdomains/a.test/users/mallory", ""), 403)
-		wantCWError(t, "b token, user JID of a", e.cw("api-b", bSecret, "DELETE", "/xmppdomains/b.test/users/dave@a.test", ""), 403)
+		wantCWError(t, "b token, user JID of a", e.cw("api-b", bSecret, "DELETE", "/xmppdomains/b.test/users/dave@a.test", ""), 400)
 
 		// Credentials.
 		wantCWError(t, "no credentials", e.request("GET", cwPrefix+"/xmppdomains", nil, ""), 401)
@@ -185,6 +185,7 @@ func TestChatwithUsers(t *testing.T) {
 			{"empty password", "POST", "/xmppdomains/a.test/users/frank", `{"password":""}`},
 			{"invalid UTF-8", "POST", "/xmppdomains/a.test/users/frank", "{\"password\":\"\xfe\"}"},
 			{"nothing to change", "PUT", "/xmppdomains/a.test/users/dave", `{}`},
+			{"JID of another domain", "POST", "/xmppdomains/a.test/users/frank@b.test", ""},
 		} {
 			wantCWError(t, c.what, cw(c.method, c.path, c.body), 400)
 		}
@@ -193,6 +194,7 @@ func TestChatwithUsers(t *testing.T) {
 			t.Errorf("bad input changed the accounts: %+v", page)
 		}
 		e.wantLoginFailsOn(t, "frank", "a.test", "")
+		e.wantLoginFailsOn(t, "frank", "b.test", "")
 	})
 }
 
