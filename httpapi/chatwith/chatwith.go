@@ -71,36 +71,12 @@ type errorJSON struct {
 	Code  int    `json:"code"`
 }
 
-func statusOf(k fault.Kind) int {
-	switch k {
-	case fault.BadRequest:
-		return http.StatusBadRequest
-	case fault.NotFound:
-		return http.StatusNotFound
-	case fault.Conflict, fault.Refused:
-		return http.StatusConflict
-	case fault.Denied, fault.Forbidden:
-		return http.StatusForbidden
-	case fault.NotSupported:
-		return http.StatusNotImplemented
-	case fault.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case fault.Unavailable:
-		return http.StatusServiceUnavailable
-	case fault.Timeout:
-		return http.StatusGatewayTimeout
-	case fault.BadGateway:
-		return http.StatusBadGateway
-	}
-	return http.StatusInternalServerError
-}
-
 func (a *api) fail(w http.ResponseWriter, _ *http.Request, err error) {
 	var media *httpapi.UnsupportedMediaError
 	if errors.As(err, &media) {
 		err = fault.New(fault.BadRequest, "%s", media.Error())
 	}
-	status := statusOf(fault.KindOf(err))
+	status := httpapi.Status(fault.KindOf(err))
 	httpapi.WriteJSON(w, status, errorJSON{Error: fault.Message(err), Code: status})
 }
 

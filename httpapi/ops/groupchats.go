@@ -135,17 +135,24 @@ func (s *Service) DeleteGroupScoped(ctx context.Context, a Actor, name string) e
 	return s.DeleteGroup(ctx, a, name)
 }
 
+// groupMember reads a group the actor may change and resolves an account
+// to add to it or take out of it.
+func (s *Service) groupMember(ctx context.Context, a Actor, group, username string) (Group, jid.JID, error) {
+	g, err := s.GetGroup(ctx, group)
+	if err != nil {
+		return Group{}, jid.JID{}, err
+	}
+	if err := s.mayChangeGroup(a, g); err != nil {
+		return Group{}, jid.JID{}, err
+	}
+	j, err := s.AccountJID(a, "", username)
+	return g, j, err
+}
+
 // AddGroupMember adds an account to an existing group (a missing group is
 // fault.NotFound, not created).
 func (s *Service) AddGroupMember(ctx context.Context, a Actor, group, username string) error {
-	g, err := s.GetGroup(ctx, group)
-	if err != nil {
-		return err
-	}
-	if err := s.mayChangeGroup(a, g); err != nil {
-		return err
-	}
-	j, err := s.AccountJID(a, "", username)
+	_, j, err := s.groupMember(ctx, a, group, username)
 	if err != nil {
 		return err
 	}
@@ -154,14 +161,7 @@ func (s *Service) AddGroupMember(ctx context.Context, a Actor, group, username s
 
 // RemoveGroupMember takes an account out of a group.
 func (s *Service) RemoveGroupMember(ctx context.Context, a Actor, group, username string) error {
-	g, err := s.GetGroup(ctx, group)
-	if err != nil {
-		return err
-	}
-	if err := s.mayChangeGroup(a, g); err != nil {
-		return err
-	}
-	j, err := s.AccountJID(a, "", username)
+	g, j, err := s.groupMember(ctx, a, group, username)
 	if err != nil {
 		return err
 	}

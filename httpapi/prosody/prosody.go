@@ -77,34 +77,34 @@ type errorDetail struct {
 	Text      string `json:"text,omitempty"`
 }
 
-// condition maps a fault kind onto an HTTP status and an XMPP error type
-// and condition, as Prosody reports them.
-func condition(k fault.Kind) (status int, typ, cond string) {
+// condition maps a fault kind onto the XMPP error type and condition
+// Prosody reports it with.
+func condition(k fault.Kind) (typ, cond string) {
 	switch k {
 	case fault.BadRequest:
-		return http.StatusBadRequest, "modify", "bad-request"
+		return "modify", "bad-request"
 	case fault.NotFound:
-		return http.StatusNotFound, "cancel", "item-not-found"
+		return "cancel", "item-not-found"
 	case fault.Conflict:
-		return http.StatusConflict, "cancel", "conflict"
+		return "cancel", "conflict"
 	case fault.Denied:
-		return http.StatusForbidden, "auth", "forbidden"
+		return "auth", "forbidden"
 	case fault.Forbidden:
-		return http.StatusForbidden, "cancel", "forbidden"
+		return "cancel", "forbidden"
 	case fault.Refused:
-		return http.StatusConflict, "cancel", "not-allowed"
+		return "cancel", "not-allowed"
 	case fault.NotSupported:
-		return http.StatusNotImplemented, "cancel", "feature-not-implemented"
+		return "cancel", "feature-not-implemented"
 	case fault.TooLarge:
-		return http.StatusRequestEntityTooLarge, "modify", "policy-violation"
+		return "modify", "policy-violation"
 	case fault.Unavailable:
-		return http.StatusServiceUnavailable, "wait", "service-unavailable"
+		return "wait", "service-unavailable"
 	case fault.Timeout:
-		return http.StatusGatewayTimeout, "wait", "remote-server-timeout"
+		return "wait", "remote-server-timeout"
 	case fault.BadGateway:
-		return http.StatusBadGateway, "cancel", "undefined-condition"
+		return "cancel", "undefined-condition"
 	}
-	return http.StatusInternalServerError, "cancel", "internal-server-error"
+	return "cancel", "internal-server-error"
 }
 
 // fail writes err in Prosody's error shape.
@@ -113,8 +113,8 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 	if errors.As(err, &media) {
 		err = fault.New(fault.BadRequest, "%s", media.Error())
 	}
-	status, typ, cond := condition(fault.KindOf(err))
-	writeError(w, status, typ, cond, fault.Message(err))
+	typ, cond := condition(fault.KindOf(err))
+	writeError(w, httpapi.Status(fault.KindOf(err)), typ, cond, fault.Message(err))
 }
 
 func writeError(w http.ResponseWriter, status int, typ, cond, text string) {
