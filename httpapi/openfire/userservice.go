@@ -6,21 +6,22 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gorilla/mux"
-
 	"xmpprest/component/fault"
 	"xmpprest/httpapi"
 	"xmpprest/httpapi/ops"
 )
 
-// routesUserService mounts the deprecated user service at both places
-// Openfire answers it. Like Openfire, it answers 200 with an XML
+// userServiceRoutes declare the deprecated user service at path (Openfire
+// answers it at two places). Like Openfire, it answers 200 with an XML
 // <result>/<error> body in every case, and authenticates by the "secret"
 // parameter (the shared secret), or the Authorization header.
-func (a *api) routesUserService(r *mux.Router) {
-	for _, p := range []string{UserServicePath, Prefix + "/userservice"} {
-		r.HandleFunc(p, a.userService).Methods(http.MethodGet, http.MethodPost)
+func (a *api) userServiceRoutes(path string) []httpapi.Route {
+	var routes []httpapi.Route
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		routes = append(routes, httpapi.Route{Method: m, Path: path, Handler: a.userService, Public: true,
+			Summary: "the legacy user service (type=add|delete|update|enable|disable|add_roster|update_roster|delete_roster|grouplist|usergrouplist)"})
 	}
+	return routes
 }
 
 // The error strings of the user service.
@@ -41,22 +42,19 @@ func (a *api) userServiceAuthorised(r *http.Request) (*http.Request, bool) {
 	return r, false
 }
 
-func (a *api) userService(w http.ResponseWriter, r *http.Request) {
+func (a *api) userService(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
-		writeUserService(w, "error", "IllegalArgumentException")
-		return
+		return writeUserService(w, "error", "IllegalArgumentException")
 	}
 	r, authorised := a.userServiceAuthorised(r)
 	if !authorised {
-		writeUserService(w, "error", usNotAuthorised)
-		return
+		return writeUserService(w, "error", usNotAuthorised)
 	}
 	f := r.Form
 	typ := f.Get("type")
 	username := strings.ToLower(strings.TrimSpace(f.Get("username")))
 	if username == "" && typ != "grouplist" {
-		writeUserService(w, "error", "IllegalArgumentException")
-		return
+		return writeUserService(w, "error", "IllegalArgumentException")
 	}
 	ctx, act := r.Context(), a.actor(r)
 	opt := func(name string) *string {
@@ -112,17 +110,15 @@ func (a *api) userService(w http.ResponseWriter, r *http.Request) {
 				xml.EscapeText(&b, []byte(n))
 				b.WriteString("</groupname>")
 			}
-			writeUserServiceRaw(w, b.String())
-			return
+			return writeUserServiceRaw(w, b.String())
 		}
 	default:
 		err = fault.New(fault.BadRequest, "unknown type %q", typ)
 	}
 	if err != nil {
-		writeUserService(w, "error", userServiceError(err))
-		return
+		return writeUserService(w, "error", userServiceError(err))
 	}
-	writeUserService(w, "result", "ok")
+	return writeUserService(w, "result", "ok")
 }
 
 // splitGroups reads the comma-separated groups parameter.
@@ -222,7 +218,7 @@ func userServiceError(err error) string {
 }
 
 // writeUserService writes <result>text</result> or <error>text</error>.
-func writeUserService(w http.ResponseWriter, element, text string) {
+func writeUserService(w http.ResponseWriter, element, text string) error {
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)
 	var b strings.Builder
@@ -230,11 +226,13 @@ func writeUserService(w http.ResponseWriter, element, text string) {
 	xml.EscapeText(&b, []byte(text))
 	b.WriteString("</" + element + ">\n")
 	w.Write([]byte(b.String()))
+	return nil
 }
 
 // writeUserServiceRaw writes <result> with already-escaped XML children.
-func writeUserServiceRaw(w http.ResponseWriter, inner string) {
+func writeUserServiceRaw(w http.ResponseWriter, inner string) error {
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)
 	w.Write([]byte("<result>" + inner + "</result>\n"))
+	return nil
 }

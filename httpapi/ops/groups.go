@@ -51,11 +51,17 @@ type GroupChange struct {
 // the groups and the members' rosters, then writes both.
 func (s *Service) groupLock() *sync.Mutex { return &s.groupMu }
 
-// ErrGroupNotFound is the fault of a missing group (match it with
-// errors.Is; the copies returned name the group).
-var ErrGroupNotFound = fault.New(fault.NotFound, "Could not find group")
+// ErrGroupNotFound is the cause of the fault.NotFound of a missing group,
+// and ErrGroupExists of the fault.Conflict of a group that exists already
+// (match them with errors.Is).
+var (
+	ErrGroupNotFound = fault.New(fault.NotFound, "no such group")
+	ErrGroupExists   = errors.New("the group exists already")
+)
 
-func errGroupNotFound(name string) error { return ErrGroupNotFound.About(name) }
+func errGroupNotFound(name string) error {
+	return fault.Wrap(fault.NotFound, ErrGroupNotFound, "there is no group %q", name).About(name)
+}
 
 // checkGroupName validates a group name: not blank, no control characters,
 // at most 255 characters.
@@ -115,7 +121,7 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, g Group) error {
 	mu.Lock()
 	defer mu.Unlock()
 	if _, err := s.Store.Group(ctx, g.Name); err == nil {
-		return fault.New(fault.Conflict, "Could not create a group: %q already exists", g.Name).About(g.Name)
+		return fault.Wrap(fault.Conflict, ErrGroupExists, "group %q already exists", g.Name).About(g.Name)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return fault.Wrap(fault.Unavailable, err, "read group %q", g.Name)
 	}
@@ -293,7 +299,7 @@ func (s *Service) memberLists(group string, admins, members []string) (a, m []st
 		for _, v := range list {
 			j, err := s.memberJID(v)
 			if err != nil {
-				return nil, fault.Wrap(fault.BadRequest, err, "Cannot parse a member value as a JID: %q", v).About(group)
+				return nil, fault.Wrap(fault.BadRequest, err, "%q is not a username or JID a group member can have", v).About(group)
 			}
 			out = append(out, j.String())
 		}

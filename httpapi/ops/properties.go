@@ -28,8 +28,12 @@ func (s *Service) SystemProperties(ctx context.Context) ([]Property, error) {
 	return out, nil
 }
 
+// ErrPropertyNotFound is the cause of the fault.NotFound of a missing
+// system property (match it with errors.Is).
+var ErrPropertyNotFound = errors.New("no such property")
+
 func errPropertyNotFound(key string) error {
-	return fault.New(fault.NotFound, "Could not find property").About(key)
+	return fault.Wrap(fault.NotFound, ErrPropertyNotFound, "there is no system property %q", key).About(key)
 }
 
 func checkPropertyKey(key string) error {

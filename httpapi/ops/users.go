@@ -65,9 +65,17 @@ type UserFilter struct {
 // after the request's own deadline may have passed.
 const timeoutSlack = 2 * time.Second
 
+// ErrUserNotFound is the cause of the fault.NotFound of an account that
+// does not exist, and ErrUserExists of the fault.Conflict of one that does
+// already (match them with errors.Is).
+var (
+	ErrUserNotFound = errors.New("no such user")
+	ErrUserExists   = errors.New("the user exists already")
+)
+
 // errUserNotFound is the fault of a missing account.
 func errUserNotFound(username string) error {
-	return fault.New(fault.NotFound, "Could not get user").About(username)
+	return fault.Wrap(fault.NotFound, ErrUserNotFound, "there is no user %s", username).About(username)
 }
 
 // ListUsers lists the accounts of a host through get-registered-users-list,
@@ -205,7 +213,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, u NewUser) error {
 	}
 	if err := s.Adhoc.AddUser(ctx, adhoc.NewUser{JID: j, Password: u.Password}); err != nil {
 		if fault.Is(err, fault.Conflict) {
-			return fault.Wrap(fault.Conflict, err, "User already exists").About(u.Username)
+			return fault.Wrap(fault.Conflict, errors.Join(ErrUserExists, err), "user %s already exists", j).About(u.Username)
 		}
 		return err
 	}

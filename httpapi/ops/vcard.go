@@ -72,7 +72,7 @@ func (s *Service) SetVCard(ctx context.Context, a Actor, username string, vcard 
 	}
 	clean, _, err := CleanVCard(vcard)
 	if err != nil {
-		return fault.Wrap(fault.BadRequest, err, "Could not parse the provided data as a vCard: %v", err).About(username)
+		return fault.Wrap(fault.BadRequest, err, "the body is not a vCard: %v", err).About(username)
 	}
 	if err := s.mustExist(ctx, j, username); err != nil {
 		return err
