@@ -92,7 +92,7 @@ func userGroupFailure(err error, username string) failure {
 }
 
 func (a *api) listGroups(w http.ResponseWriter, r *http.Request) error {
-	gs, err := a.svc.ListGroups(r.Context())
+	gs, err := a.svc.ListGroups(r.Context(), a.actor(r), "")
 	if err != nil {
 		return err
 	}
@@ -108,7 +108,7 @@ func (a *api) getGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	g, err := a.svc.GetGroup(r.Context(), name)
+	g, err := a.svc.GetGroup(r.Context(), a.actor(r), "", name)
 	if err != nil {
 		return groupFailure(err, name).wrap(err)
 	}
@@ -153,7 +153,7 @@ func (a *api) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	if sh := in.shared(); sh.Set {
 		c.Shared = &sh.Value
 	}
-	if err := a.svc.UpdateGroup(r.Context(), a.actor(r), name, c); err != nil {
+	if err := a.svc.UpdateGroup(r.Context(), a.actor(r), "", name, c); err != nil {
 		return groupFailure(err, name).wrap(err)
 	}
 	return ok(w)
@@ -164,7 +164,7 @@ func (a *api) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.svc.DeleteGroup(r.Context(), a.actor(r), name); err != nil {
+	if err := a.svc.DeleteGroup(r.Context(), a.actor(r), "", name); err != nil {
 		return groupFailure(err, name).wrap(err)
 	}
 	return ok(w)
@@ -207,7 +207,7 @@ func (a *api) userGroups(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	names, err := a.svc.UserGroups(r.Context(), username)
+	names, err := a.svc.UserGroups(r.Context(), a.actor(r), username)
 	if err != nil {
 		return userGroupFailure(err, username).wrap(err)
 	}

@@ -25,7 +25,7 @@ func (a *api) broadcast(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if err := a.svc.Broadcast(r.Context(), a.actor(r), in.Subject.Value, in.Body.Value); err != nil {
+	if err := a.svc.Broadcast(r.Context(), a.actor(r), "", in.Subject.Value, in.Body.Value); err != nil {
 		return err
 	}
 	return created(w)

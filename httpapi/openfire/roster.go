@@ -140,7 +140,7 @@ func (a *api) getRoster(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	items, err := a.svc.Roster(r.Context(), username)
+	items, err := a.svc.Roster(r.Context(), a.actor(r), username)
 	if err != nil {
 		return rosterFailure(username).wrap(err)
 	}

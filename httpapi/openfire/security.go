@@ -53,7 +53,7 @@ func (a *api) securityLog(w http.ResponseWriter, r *http.Request) error {
 	if query.Limit, err = queryInt(q.Get("limit"), "limit"); err != nil {
 		return err
 	}
-	recs, err := a.svc.AuditLog(r.Context(), query)
+	recs, err := a.svc.AuditLog(r.Context(), a.actor(r), query)
 	if err != nil {
 		return err
 	}

@@ -75,7 +75,7 @@ func sessionsOut(ss []ops.Session) sessionsEntity {
 }
 
 func (a *api) listSessions(w http.ResponseWriter, r *http.Request) error {
-	ss, err := a.svc.Sessions(r.Context())
+	ss, err := a.svc.Sessions(r.Context(), a.actor(r), "")
 	if err != nil {
 		return err
 	}
@@ -87,7 +87,7 @@ func (a *api) userSessions(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ss, err := a.svc.UserSessions(r.Context(), username)
+	ss, err := a.svc.UserSessions(r.Context(), a.actor(r), username)
 	if err != nil {
 		return userFailure(username).wrap(err)
 	}
@@ -113,7 +113,7 @@ type sessionsCountEntity struct {
 }
 
 func (a *api) sessionStatistics(w http.ResponseWriter, r *http.Request) error {
-	n, err := a.svc.SessionTotal(r.Context())
+	n, err := a.svc.SessionTotal(r.Context(), a.actor(r), "")
 	if err != nil {
 		return err
 	}

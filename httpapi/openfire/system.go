@@ -28,7 +28,7 @@ type systemPropertiesEntity struct {
 var propertyFailure = failure{exceptions: map[fault.Kind]string{fault.NotFound: exPropertyNotFound}}
 
 func (a *api) listSystemProperties(w http.ResponseWriter, r *http.Request) error {
-	ps, err := a.svc.SystemProperties(r.Context())
+	ps, err := a.svc.SystemProperties(r.Context(), a.actor(r), "")
 	if err != nil {
 		return err
 	}
@@ -44,7 +44,7 @@ func (a *api) getSystemProperty(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	v, err := a.svc.SystemProperty(r.Context(), key)
+	v, err := a.svc.SystemProperty(r.Context(), a.actor(r), "", key)
 	if err != nil {
 		return propertyFailure.wrap(err)
 	}
@@ -56,7 +56,7 @@ func (a *api) createSystemProperty(w http.ResponseWriter, r *http.Request) error
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	if err := a.svc.SetSystemProperty(r.Context(), a.actor(r), in.Key, in.Value, false); err != nil {
+	if err := a.svc.SetSystemProperty(r.Context(), a.actor(r), "", in.Key, in.Value, false); err != nil {
 		return propertyFailure.wrap(err)
 	}
 	return created(w)
@@ -77,7 +77,7 @@ func (a *api) updateSystemProperty(w http.ResponseWriter, r *http.Request) error
 	if in.Key != key {
 		return fault.New(fault.BadRequest, "the path names property %q but the body names %q", key, in.Key).About(key)
 	}
-	if err := a.svc.SetSystemProperty(r.Context(), a.actor(r), key, in.Value, true); err != nil {
+	if err := a.svc.SetSystemProperty(r.Context(), a.actor(r), "", key, in.Value, true); err != nil {
 		return propertyFailure.wrap(err)
 	}
 	return ok(w)
@@ -88,7 +88,7 @@ func (a *api) deleteSystemProperty(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := a.svc.DeleteSystemProperty(r.Context(), a.actor(r), key); err != nil {
+	if err := a.svc.DeleteSystemProperty(r.Context(), a.actor(r), "", key); err != nil {
 		return propertyFailure.wrap(err)
 	}
 	return ok(w)

@@ -135,7 +135,7 @@ type resultsEntity struct {
 
 func (a *api) listUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	users, err := a.svc.ListUsers(r.Context(), ops.UserFilter{
+	users, err := a.svc.ListUsers(r.Context(), a.actor(r), ops.UserFilter{
 		Search: q.Get("search"), PropertyKey: q.Get("propertyKey"), PropertyValue: q.Get("propertyValue")})
 	if err != nil {
 		return err
@@ -152,7 +152,7 @@ func (a *api) getUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	u, err := a.svc.GetUser(r.Context(), username)
+	u, err := a.svc.GetUser(r.Context(), a.actor(r), username)
 	if err != nil {
 		return userFailure(username).wrap(err)
 	}

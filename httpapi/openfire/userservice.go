@@ -32,7 +32,7 @@ const (
 func (a *api) userServiceAuthorised(r *http.Request) (*http.Request, bool) {
 	if secret := r.Form.Get("secret"); secret != "" && a.auth.Secret != "" &&
 		subtle.ConstantTimeCompare([]byte(secret), []byte(a.auth.Secret)) == 1 {
-		return r.WithContext(httpapi.WithPrincipal(r.Context(), httpapi.Principal{Name: "secret", Method: "secret"})), true
+		return r.WithContext(httpapi.WithPrincipal(r.Context(), httpapi.Principal{Name: "secret", Method: "secret", Role: ops.RoleServiceAdmin})), true
 	}
 	if r.Header.Get("Authorization") != "" {
 		if p, err := a.auth.Authenticate(r); err == nil {
@@ -68,13 +68,8 @@ func (a *api) userService(w http.ResponseWriter, r *http.Request) error {
 	var err error
 	switch typ {
 	case "add":
-		err = a.svc.CreateUser(ctx, act, ops.NewUser{Username: username, Password: f.Get("password"), Name: f.Get("name"), Email: f.Get("email")})
-		if err == nil && len(groups) > 0 {
-			if err = a.svc.AddUserToGroups(ctx, act, username, groups); err != nil {
-				// Undo the account rather than leave it half-made.
-				a.svc.DeleteUser(ctx, act, username)
-			}
-		}
+		err = a.svc.CreateUser(ctx, act, ops.NewUser{Username: username, Password: f.Get("password"), Name: f.Get("name"),
+			Email: f.Get("email"), Groups: groups})
 	case "delete":
 		err = a.svc.DeleteUser(ctx, act, username)
 	case "update":
@@ -84,7 +79,7 @@ func (a *api) userService(w http.ResponseWriter, r *http.Request) error {
 		}
 		err = a.svc.UpdateUser(ctx, act, username, ops.UserChange{Password: password, Name: opt("name"), Email: opt("email")})
 		if err == nil && f.Has("groups") {
-			err = a.setUserGroups(r, username, groups)
+			err = a.svc.SetUserGroups(ctx, act, username, groups)
 		}
 	case "disable":
 		err = a.svc.LockOut(ctx, act, username)
@@ -96,12 +91,12 @@ func (a *api) userService(w http.ResponseWriter, r *http.Request) error {
 		var names []string
 		if typ == "grouplist" {
 			var gs []ops.Group
-			gs, err = a.svc.ListGroups(ctx)
+			gs, err = a.svc.ListGroups(ctx, act, "")
 			for _, g := range gs {
 				names = append(names, g.Name)
 			}
 		} else {
-			names, err = a.svc.UserGroups(ctx, username)
+			names, err = a.svc.UserGroups(ctx, act, username)
 		}
 		if err == nil {
 			var b strings.Builder
@@ -130,35 +125,6 @@ func splitGroups(v string) []string {
 		}
 	}
 	return out
-}
-
-// setUserGroups makes the user a member of exactly groups, as the user
-// service's update does.
-func (a *api) setUserGroups(r *http.Request, username string, groups []string) error {
-	ctx, act := r.Context(), a.actor(r)
-	current, err := a.svc.UserGroups(ctx, username)
-	if err != nil {
-		return err
-	}
-	want := map[string]bool{}
-	for _, g := range groups {
-		want[g] = true
-	}
-	var leave []string
-	for _, g := range current {
-		if !want[g] {
-			leave = append(leave, g)
-		}
-	}
-	if len(leave) > 0 {
-		if err := a.svc.RemoveUserFromGroups(ctx, act, username, leave); err != nil {
-			return err
-		}
-	}
-	if len(groups) == 0 {
-		return nil
-	}
-	return a.svc.AddUserToGroups(ctx, act, username, groups)
 }
 
 // legacySubscriptions maps the user service's numeric subscriptions.

@@ -21,7 +21,7 @@ func (a *api) getVCard(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	vcard, found, err := a.svc.VCard(r.Context(), username)
+	vcard, found, err := a.svc.VCard(r.Context(), a.actor(r), username)
 	if err != nil {
 		return userFailure(username).wrap(err)
 	}

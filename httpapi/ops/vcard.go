@@ -29,8 +29,8 @@ var vcardName = xml.Name{Space: component.NSVCardTemp, Local: "vCard"}
 
 // VCard returns a user's vCard as XML (<vCard xmlns='vcard-temp'>...); found
 // is false when the user has none.
-func (s *Service) VCard(ctx context.Context, username string) (vcard []byte, found bool, err error) {
-	j, err := s.UserJID(username, "")
+func (s *Service) VCard(ctx context.Context, a Actor, username string) (vcard []byte, found bool, err error) {
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return nil, false, err
 	}
@@ -66,7 +66,7 @@ type vcardQuery struct {
 // <vCard xmlns='vcard-temp'> (a root without a namespace is taken as
 // vcard-temp).
 func (s *Service) SetVCard(ctx context.Context, a Actor, username string, vcard []byte) error {
-	j, err := s.UserJID(username, "")
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return err
 	}
@@ -86,7 +86,7 @@ func (s *Service) SetVCard(ctx context.Context, a Actor, username string, vcard 
 
 // DeleteVCard empties a user's vCard.
 func (s *Service) DeleteVCard(ctx context.Context, a Actor, username string) error {
-	j, err := s.UserJID(username, "")
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return err
 	}
