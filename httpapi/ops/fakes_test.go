@@ -23,7 +23,7 @@ import (
 type fakeServer struct {
 	mu       sync.Mutex
 	hosts    []jid.JID
-	accounts map[string]string                         // bare JID -> password
+	accounts map[string]string                          // bare JID -> password
 	rosters  map[string]map[string]component.RosterItem // user -> contact -> item
 	// failRosterSet fails the roster sets of a user (by bare JID), from
 	// its nth one on (1 = the first).
@@ -91,11 +91,11 @@ func (f *fakeServer) roster(user string) []string {
 
 // Link.
 
-func (f *fakeServer) Domain() jid.JID                         { return jid.MustParse("rest." + f.hosts[0].String()) }
-func (f *fakeServer) Hosts() []jid.JID                        { return f.hosts }
-func (f *fakeServer) DefaultHost() jid.JID                    { return f.hosts[0] }
-func (f *fakeServer) Timeout() time.Duration                  { return time.Second }
-func (f *fakeServer) Up() bool                                { return true }
+func (f *fakeServer) Domain() jid.JID                       { return jid.MustParse("rest." + f.hosts[0].String()) }
+func (f *fakeServer) Hosts() []jid.JID                      { return f.hosts }
+func (f *fakeServer) DefaultHost() jid.JID                  { return f.hosts[0] }
+func (f *fakeServer) Timeout() time.Duration                { return time.Second }
+func (f *fakeServer) Up() bool                              { return true }
 func (f *fakeServer) Capabilities() *component.Capabilities { return nil }
 
 func (f *fakeServer) RosterGet(_ context.Context, user jid.JID) ([]component.RosterItem, error) {

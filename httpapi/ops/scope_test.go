@@ -9,7 +9,9 @@ import (
 	"xmpprest/component/fault"
 )
 
-func hostAdmin(host string) Actor { return Actor{Name: "token-" + host, Role: RoleHostAdmin, Host: host} }
+func hostAdmin(host string) Actor {
+	return Actor{Name: "token-" + host, Role: RoleHostAdmin, Host: host}
+}
 
 func signedIn(user string) Actor { return Actor{Name: user, Role: RoleUser, User: jid.MustParse(user)} }
 
@@ -92,8 +94,10 @@ func TestScopeRefusals(t *testing.T) {
 		"DeleteRosterItem": func(a Actor, t jid.JID) error {
 			return s.DeleteRosterItem(ctx, a, t.String(), "zed@elsewhere.example")
 		},
-		"VCard":    func(a Actor, t jid.JID) error { _, _, err := s.VCard(ctx, a, t.String()); return err },
-		"SetVCard": func(a Actor, t jid.JID) error { return s.SetVCard(ctx, a, t.String(), []byte(`<vCard xmlns="vcard-temp"/>`)) },
+		"VCard": func(a Actor, t jid.JID) error { _, _, err := s.VCard(ctx, a, t.String()); return err },
+		"SetVCard": func(a Actor, t jid.JID) error {
+			return s.SetVCard(ctx, a, t.String(), []byte(`<vCard xmlns="vcard-temp"/>`))
+		},
 		"DeleteVCard": func(a Actor, t jid.JID) error {
 			return s.DeleteVCard(ctx, a, t.String())
 		},
