@@ -23,6 +23,7 @@ import (
 
 	"xmpprest/adhoc"
 	"xmpprest/component/c2s"
+	"xmpprest/component/c2s/c2stest"
 	"xmpprest/component/fault"
 	"xmpprest/component/xmppserver"
 )
@@ -152,9 +153,9 @@ func TestContribDisableUser(t *testing.T) {
 		if got := e.plainAuths(dave, "wrong", "pw dave"); !slices.Equal(got, []string{wrongPassword, ""}) {
 			t.Fatalf("PLAIN retry on the same stream: %q, want a failure then a success", got)
 		}
-		var clients []*c2s.Client
+		var clients []*c2stest.Client
 		for _, res := range []string{"desk", "phone"} {
-			c, err := c2s.Login(ctx, e.c2sOpts(), dave, "pw dave", res)
+			c, err := c2stest.Login(ctx, e.c2sOpts(), dave, "pw dave", res)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -13,6 +13,7 @@ import (
 	"xmpprest/cmd/internal/daemon"
 	"xmpprest/component"
 	"xmpprest/component/c2s"
+	"xmpprest/component/c2s/c2stest"
 	"xmpprest/component/fault"
 	"xmpprest/component/xmppserver"
 )
@@ -209,7 +210,7 @@ func TestComponentMessageReachesClient(t *testing.T) {
 		if err := e.D.Adhoc.AddUser(ctx, adhoc.NewUser{JID: carol, Password: "pw"}); err != nil {
 			t.Fatal(err)
 		}
-		client, err := c2s.Login(ctx, e.c2sOpts(), carol, "pw", "desk")
+		client, err := c2stest.Login(ctx, e.c2sOpts(), carol, "pw", "desk")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +223,7 @@ func TestComponentMessageReachesClient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := client.WaitMessage(ctx, func(m c2s.Message) bool { return m.Body == "hello from the component" })
+		m, err := client.WaitMessage(ctx, func(m c2stest.Message) bool { return m.Body == "hello from the component" })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -243,7 +244,7 @@ func TestComponentAnswersIQs(t *testing.T) {
 		if err := e.D.Adhoc.AddUser(ctx, adhoc.NewUser{JID: dave, Password: "pw"}); err != nil {
 			t.Fatal(err)
 		}
-		client, err := c2s.Login(ctx, e.c2sOpts(), dave, "pw", "")
+		client, err := c2stest.Login(ctx, e.c2sOpts(), dave, "pw", "")
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"xmpprest/component/c2s"
+	c2s "xmpprest/component/c2s/c2stest"
 	"xmpprest/component/muc"
 	"xmpprest/component/xmppserver"
 	"xmpprest/httpapi/ops"
