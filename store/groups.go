@@ -72,6 +72,25 @@ func (s *Store) GroupsOf(ctx context.Context, host, jid string) ([]string, error
 	return names, rows.Err()
 }
 
+// Memberships returns the names of the groups jid is a member or admin
+// of, by host.
+func (s *Store) Memberships(ctx context.Context, jid string) (map[string][]string, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT host, group_name FROM user_group_members WHERE jid = ? ORDER BY host, group_name", jid)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]string{}
+	for rows.Next() {
+		var host, name string
+		if err := rows.Scan(&host, &name); err != nil {
+			return nil, err
+		}
+		out[host] = append(out[host], name)
+	}
+	return out, rows.Err()
+}
+
 func oneGroup(ctx context.Context, q groupQuerier, host, name string) (Group, error) {
 	gs, err := queryGroups(ctx, q, host, name)
 	if err != nil {

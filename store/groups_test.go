@@ -141,6 +141,9 @@ func TestGroupsPerHostAndAdoption(t *testing.T) {
 		b.Host != "b.example" || !b.AllHosts || !reflect.DeepEqual(b.Members, []string{"y@b.example"}) {
 		t.Fatalf("groups: %+v %+v", a, b)
 	}
+	if m, err := s.Memberships(ctx, "x@a.example"); err != nil || !reflect.DeepEqual(m, map[string][]string{"a.example": {"Staff"}}) {
+		t.Errorf("memberships of x = %v, %v", m, err)
+	}
 	if v, _ := s.SystemProperty(ctx, "a.example", "k"); v != "a" {
 		t.Errorf("property of a.example = %q", v)
 	}

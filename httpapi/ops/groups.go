@@ -336,10 +336,15 @@ func (s *Service) RemoveUserFromGroups(ctx context.Context, a Actor, username st
 	if len(names) == 0 {
 		return fault.New(fault.BadRequest, "no group names given").About(username)
 	}
+	return s.leaveGroups(ctx, a, j, j.Domainpart(), names)
+}
+
+// leaveGroups takes j out of the groups of host named; a group that does
+// not exist is fault.NotFound (and nothing is changed).
+func (s *Service) leaveGroups(ctx context.Context, a Actor, j jid.JID, host string, names []string) error {
 	mu := s.groupLock()
 	mu.Lock()
 	defer mu.Unlock()
-	host := j.Domainpart()
 	var edits []groupEdit
 	for _, n := range dedupe(names) {
 		before, err := s.Store.Group(ctx, host, n)

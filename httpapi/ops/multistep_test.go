@@ -244,3 +244,29 @@ func TestSharedGroupStaysOnItsHost(t *testing.T) {
 }
 
 func boolp(b bool) *bool { return &b }
+
+// A deleted user leaves its groups on every host, so a group across hosts
+// takes it out of the rosters of the other host's members too.
+func TestDeleteUserLeavesGroupsOfEveryHost(t *testing.T) {
+	ctx := context.Background()
+	s, f := fakeService(t)
+	f.addAccount("alice@a.example")
+	f.addAccount("carol@b.example")
+	if err := s.CreateGroup(ctx, admin, Group{Host: "b.example", Name: "All", Shared: true, AllHosts: true,
+		Members: []string{"alice@a.example", "carol"}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.roster("carol@b.example"); !reflect.DeepEqual(got, []string{"alice@a.example:both:[All]"}) {
+		t.Fatalf("carol's roster = %v", got)
+	}
+	if err := s.DeleteUser(ctx, admin, "alice@a.example"); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.roster("carol@b.example"); len(got) != 0 {
+		t.Errorf("carol's roster after alice was deleted = %v", got)
+	}
+	g, err := s.GetGroup(ctx, admin, "b.example", "All")
+	if err != nil || !reflect.DeepEqual(g.Members, []string{"carol@b.example"}) {
+		t.Errorf("group after alice was deleted = %+v, %v", g, err)
+	}
+}

@@ -325,18 +325,20 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, username string) erro
 	return nil
 }
 
-// leaveAllGroups takes a user about to be deleted out of its groups the
-// way leaving does, so shared groups take it out of the other members'
-// rosters (and group-affiliated chat rooms follow).
+// leaveAllGroups takes a user about to be deleted out of its groups, on
+// every host, the way leaving does, so shared groups take it out of the
+// other members' rosters (and group-affiliated chat rooms follow).
 func (s *Service) leaveAllGroups(ctx context.Context, a Actor, j jid.JID) error {
-	groups, err := s.Store.GroupsOf(ctx, j.Domainpart(), j.String())
+	memberships, err := s.Store.Memberships(ctx, j.String())
 	if err != nil {
 		return fault.Wrap(fault.Unavailable, err, "read the groups of %s", j)
 	}
-	if len(groups) == 0 {
-		return nil
+	for host, names := range memberships {
+		if err := s.leaveGroups(ctx, a, j, host, names); err != nil {
+			return err
+		}
 	}
-	return s.RemoveUserFromGroups(ctx, a, j.String(), groups)
+	return nil
 }
 
 // UpdateUser changes an account: its password on the server, its name,
