@@ -51,7 +51,7 @@ func main() {
 	case flag.NArg() > 0:
 		err = fmt.Errorf("unknown command %q (the commands are: token)", flag.Arg(0))
 	case *localProsody:
-		err = runLocalProsody(ctx, *configPath)
+		err = runLocalProsody(ctx, *configPath, os.Stdout)
 	default:
 		err = run(ctx, *configPath)
 	}

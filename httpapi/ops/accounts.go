@@ -97,12 +97,12 @@ func (s *Service) Account(ctx context.Context, a Actor, host, username string) (
 	if err != nil {
 		return Account{}, err
 	}
-	u, err := s.GetUser(ctx, j.String())
+	u, err := s.GetUser(ctx, a, j.String())
 	if err != nil {
 		return Account{}, err
 	}
 	acc := Account{User: u, Enabled: true}
-	if acc.Groups, err = s.Store.GroupsOf(ctx, j.String()); err != nil {
+	if acc.Groups, err = s.Store.GroupsOf(ctx, j.Domainpart(), j.String()); err != nil {
 		return Account{}, fault.Wrap(fault.Unavailable, err, "read the groups of %s", j)
 	}
 	sort.Strings(acc.Groups)
@@ -111,9 +111,11 @@ func (s *Service) Account(ctx context.Context, a Actor, host, username string) (
 		return Account{}, fault.Wrap(fault.Unavailable, err, "read the lockouts")
 	}
 	acc.Enabled = !locked
-	if offered, _ := s.Adhoc.Offers(j.Domainpart(), adhoc.NodeGetUserLastLogin); offered {
-		if t, ok, err := s.Adhoc.LastLogin(ctx, j); err == nil && ok {
-			acc.LastActive = t
+	if lc, ok := s.Adhoc.(lastLoginCommand); ok {
+		if offered, _ := s.Adhoc.Offers(j.Domainpart(), adhoc.NodeGetUserLastLogin); offered {
+			if t, ok, err := lc.LastLogin(ctx, j); err == nil && ok {
+				acc.LastActive = t
+			}
 		}
 	}
 	return acc, nil
@@ -131,7 +133,7 @@ func (s *Service) Accounts(ctx context.Context, a Actor, host string, offset, li
 	if offset < 0 || limit < 0 {
 		return nil, 0, fault.New(fault.BadRequest, "offset and limit must not be negative")
 	}
-	users, err := s.ListUsers(ctx, UserFilter{Host: host})
+	users, err := s.ListUsers(ctx, a, UserFilter{Host: host})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -143,7 +145,7 @@ func (s *Service) Accounts(ctx context.Context, a Actor, host string, offset, li
 	if limit > 0 && limit < len(users) {
 		users = users[:limit]
 	}
-	groups, err := s.Store.Groups(ctx)
+	groups, err := s.Store.Groups(ctx, host)
 	if err != nil {
 		return nil, 0, fault.Wrap(fault.Unavailable, err, "read the groups")
 	}
@@ -237,7 +239,7 @@ func (s *Service) AccountSessions(ctx context.Context, a Actor, host, username s
 	if err := s.mustExist(ctx, j, username); err != nil {
 		return nil, err
 	}
-	return s.UserSessions(ctx, j.String())
+	return s.UserSessions(ctx, a, j.String())
 }
 
 // AccountGroups returns the names of the groups an account is in.
@@ -246,7 +248,13 @@ func (s *Service) AccountGroups(ctx context.Context, a Actor, host, username str
 	if err != nil {
 		return nil, err
 	}
-	return s.UserGroups(ctx, j.String())
+	return s.UserGroups(ctx, a, j.String())
+}
+
+// lastLoginCommand is the ad-hoc client's get-user-lastlogin, where the
+// Commands given have it.
+type lastLoginCommand interface {
+	LastLogin(ctx context.Context, user jid.JID) (time.Time, bool, error)
 }
 
 // NewUUID returns a random (version 4) UUID.

@@ -12,8 +12,7 @@ import (
 )
 
 // Groups seen as member lists with chat rooms (the shape of Prosody's
-// groups): the operations below check the caller's scope. A host
-// administrator may change a group whose members are all on its host.
+// groups), on the actor's host (see ActorHost).
 
 // GroupView is a group with its chat rooms.
 type GroupView struct {
@@ -22,42 +21,19 @@ type GroupView struct {
 	Chats []jid.JID
 }
 
-// mayChangeGroup checks that every member of g is on a host the actor
-// administers.
-func (s *Service) mayChangeGroup(a Actor, g Group) error {
-	if a.Role == RoleServiceAdmin {
-		return nil
-	}
-	for _, m := range append(append([]string(nil), g.Admins...), g.Members...) {
-		j, err := jid.Parse(m)
-		if err != nil {
-			continue
-		}
-		if err := a.MayActOn(j); err != nil {
-			return fault.New(fault.Denied, "group %q has members outside the hosts these credentials administer (%s)", g.Name, j.Domainpart()).About(g.Name)
-		}
-	}
-	return a.MayAdminister(s.ActorHost(a))
-}
-
-// GroupWithChats returns a group and its chat rooms.
+// GroupWithChats returns a group of the actor's host and its chat rooms.
 func (s *Service) GroupWithChats(ctx context.Context, a Actor, name string) (GroupView, error) {
-	if err := a.MayAdminister(s.ActorHost(a)); err != nil {
-		return GroupView{}, err
-	}
-	g, err := s.GetGroup(ctx, name)
+	g, err := s.GetGroup(ctx, a, s.ActorHost(a), name)
 	if err != nil {
 		return GroupView{}, err
 	}
 	return s.withChats(ctx, g)
 }
 
-// GroupsWithChats lists every group with its chat rooms.
+// GroupsWithChats lists the groups of the actor's host with their chat
+// rooms.
 func (s *Service) GroupsWithChats(ctx context.Context, a Actor) ([]GroupView, error) {
-	if err := a.MayAdminister(s.ActorHost(a)); err != nil {
-		return nil, err
-	}
-	gs, err := s.ListGroups(ctx)
+	gs, err := s.ListGroups(ctx, a, s.ActorHost(a))
 	if err != nil {
 		return nil, err
 	}
@@ -73,11 +49,14 @@ func (s *Service) GroupsWithChats(ctx context.Context, a Actor) ([]GroupView, er
 }
 
 func (s *Service) withChats(ctx context.Context, g Group) (GroupView, error) {
+	v := GroupView{Group: g}
+	if g.Host != "" && g.Host != s.Link.DefaultHost().String() {
+		return v, nil // rooms follow the groups of the default host only
+	}
 	rgs, err := s.Store.GroupRooms(ctx, g.Name)
 	if err != nil {
 		return GroupView{}, fault.Wrap(fault.Unavailable, err, "read the chat rooms of group %q", g.Name)
 	}
-	v := GroupView{Group: g}
 	for _, rg := range rgs {
 		if rg.Affiliation != string(muc.Member) {
 			continue
@@ -89,13 +68,11 @@ func (s *Service) withChats(ctx context.Context, g Group) (GroupView, error) {
 	return v, nil
 }
 
-// CreateSharedGroup creates a group whose members see each other as
-// contacts; with chat, also a members-only chat room for it.
+// CreateSharedGroup creates a group of the actor's host whose members see
+// each other as contacts; with chat, also a members-only chat room for it.
 func (s *Service) CreateSharedGroup(ctx context.Context, a Actor, name, description string, chat bool) (GroupView, error) {
-	if err := a.MayAdminister(s.ActorHost(a)); err != nil {
-		return GroupView{}, err
-	}
-	g := Group{Name: name, Description: description, Shared: true}
+	host := s.ActorHost(a)
+	g := Group{Host: host, Name: name, Description: description, Shared: true}
 	if err := s.CreateGroup(ctx, a, g); err != nil {
 		return GroupView{}, err
 	}
@@ -103,7 +80,7 @@ func (s *Service) CreateSharedGroup(ctx context.Context, a Actor, name, descript
 	if chat {
 		room, err := s.CreateGroupChat(ctx, a, name, "")
 		if err != nil {
-			s.undo(ctx, "delete the group whose chat room could not be made", func(ctx context.Context) error { return s.DeleteGroup(ctx, a, name) })
+			s.undo(ctx, "delete the group whose chat room could not be made", func(ctx context.Context) error { return s.DeleteGroup(ctx, a, host, name) })
 			return GroupView{}, err
 		}
 		v.Chats = []jid.JID{room}
@@ -111,41 +88,15 @@ func (s *Service) CreateSharedGroup(ctx context.Context, a Actor, name, descript
 	return v, nil
 }
 
-// RenameGroupDisplay sets the display name (the description) of a group.
-func (s *Service) RenameGroupDisplay(ctx context.Context, a Actor, name, display string) error {
-	g, err := s.GetGroup(ctx, name)
-	if err != nil {
-		return err
-	}
-	if err := s.mayChangeGroup(a, g); err != nil {
-		return err
-	}
-	return s.UpdateGroup(ctx, a, name, GroupChange{Description: &display})
-}
-
-// DeleteGroupScoped deletes a group the actor may change.
-func (s *Service) DeleteGroupScoped(ctx context.Context, a Actor, name string) error {
-	g, err := s.GetGroup(ctx, name)
-	if err != nil {
-		return err
-	}
-	if err := s.mayChangeGroup(a, g); err != nil {
-		return err
-	}
-	return s.DeleteGroup(ctx, a, name)
-}
-
-// groupMember reads a group the actor may change and resolves an account
-// to add to it or take out of it.
+// groupMember reads a group of the actor's host and resolves an account of
+// that host to add to it or take out of it.
 func (s *Service) groupMember(ctx context.Context, a Actor, group, username string) (Group, jid.JID, error) {
-	g, err := s.GetGroup(ctx, group)
+	host := s.ActorHost(a)
+	g, err := s.GetGroup(ctx, a, host, group)
 	if err != nil {
 		return Group{}, jid.JID{}, err
 	}
-	if err := s.mayChangeGroup(a, g); err != nil {
-		return Group{}, jid.JID{}, err
-	}
-	j, err := s.AccountJID(a, "", username)
+	j, err := s.AccountJID(a, host, username)
 	return g, j, err
 }
 
@@ -171,16 +122,19 @@ func (s *Service) RemoveGroupMember(ctx context.Context, a Actor, group, usernam
 	return s.RemoveUserFromGroups(ctx, a, j.String(), []string{group})
 }
 
-// CreateGroupChat creates a persistent members-only chat room on the chat
-// service of the actor's host whose members are the group's members (kept in step as the
-// group changes). An empty name is made from the group's.
+// CreateGroupChat creates a persistent members-only chat room on the
+// default chat service whose members are the group's members (kept in step
+// as the group changes). An empty name is made from the group's. Chat rooms
+// follow the groups of the default host only: for a group of another host
+// it is a fault.NotSupported.
 func (s *Service) CreateGroupChat(ctx context.Context, a Actor, group, name string) (jid.JID, error) {
-	g, err := s.GetGroup(ctx, group)
+	host := s.ActorHost(a)
+	g, err := s.GetGroup(ctx, a, host, group)
 	if err != nil {
 		return jid.JID{}, err
 	}
-	if err := s.mayChangeGroup(a, g); err != nil {
-		return jid.JID{}, err
+	if def := s.Link.DefaultHost().String(); host != def {
+		return jid.JID{}, fault.New(fault.NotSupported, "chat rooms follow the groups of %s only, not those of %s", def, host).About(group)
 	}
 	if name == "" {
 		name = roomNameFor(group)
@@ -192,11 +146,10 @@ func (s *Service) CreateGroupChat(ctx context.Context, a Actor, group, name stri
 	}
 	spec := RoomSpec{Name: name, Settings: muc.Settings{NaturalName: &display, MembersOnly: &yes, Persistent: &yes},
 		MemberGroups: &[]string{group}}
-	service := DefaultChatService + "." + s.ActorHost(a)
-	if _, err := s.CreateChatRoom(ctx, a, service, spec, false); err != nil {
+	if _, err := s.CreateChatRoom(ctx, a, DefaultChatService, spec, false); err != nil {
 		return jid.JID{}, err
 	}
-	room, _, err := s.room(ctx, service, name)
+	room, _, err := s.room(ctx, DefaultChatService, name)
 	return room, err
 }
 
@@ -205,9 +158,6 @@ func (s *Service) CreateGroupChat(ctx context.Context, a Actor, group, name stri
 func (s *Service) DeleteGroupChat(ctx context.Context, a Actor, group, chat string) error {
 	v, err := s.GroupWithChats(ctx, a, group)
 	if err != nil {
-		return err
-	}
-	if err := s.mayChangeGroup(a, v.Group); err != nil {
 		return err
 	}
 	for _, room := range v.Chats {

@@ -49,6 +49,12 @@ func (s *Service) CreateInvite(ctx context.Context, a Actor, spec InviteSpec) (s
 	host := spec.Host
 	if host == "" {
 		host = s.ActorHost(a)
+		if _, domain, ok := strings.Cut(spec.Username, "@"); ok {
+			host = domain // a bare JID names its host
+		}
+	}
+	if !s.IsHost(host) {
+		return store.Invite{}, "", fault.New(fault.BadRequest, "%q is not a host this service administers (%s)", host, s.hostList())
 	}
 	if err := s.CheckHost(a, host); err != nil {
 		return store.Invite{}, "", err
@@ -100,7 +106,7 @@ func (s *Service) CreateInvite(ctx context.Context, a Actor, spec InviteSpec) (s
 		inv.Username = j.Localpart()
 	}
 	for _, g := range dedupe(spec.Groups) {
-		if _, err := s.GetGroup(ctx, g); err != nil {
+		if _, err := s.GetGroup(ctx, a, host, g); err != nil {
 			return store.Invite{}, "", err
 		}
 		inv.Groups = append(inv.Groups, g)
@@ -114,7 +120,7 @@ func (s *Service) CreateInvite(ctx context.Context, a Actor, spec InviteSpec) (s
 		// Those who accept become each other's contacts: through a group of
 		// their own.
 		g := "invited-" + inv.ID[:8]
-		if err := s.CreateGroup(ctx, a, Group{Name: g, Description: "Invited together", Shared: true}); err != nil {
+		if err := s.CreateGroup(ctx, a, Group{Host: host, Name: g, Description: "Invited together", Shared: true}); err != nil {
 			return store.Invite{}, "", err
 		}
 		inv.Groups = []string{g}
@@ -262,7 +268,7 @@ func (s *Service) RedeemInvite(ctx context.Context, secret, username, password s
 	if inv.Kind != store.InviteReset && len(inv.Groups) > 0 {
 		var groups []string
 		for _, g := range inv.Groups {
-			if _, err := s.GetGroup(ctx, g); err == nil {
+			if _, err := s.GetGroup(ctx, a, inv.Host, g); err == nil {
 				groups = append(groups, g) // a group deleted since is skipped
 			}
 		}

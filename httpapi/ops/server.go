@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"encoding/xml"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -55,10 +56,13 @@ func (s *Service) HostMetrics(ctx context.Context, a Actor) (Metrics, error) {
 	accounts, countable := 0, true
 	for _, h := range s.AdministeredHosts(a) {
 		host, _ := jid.Parse(h)
-		online, err := s.Adhoc.OnlineUsers(ctx, host)
+		reply, err := s.Adhoc.Execute(ctx, adhoc.Request{Host: host, Node: adhoc.NodeGetOnlineUsersList, Args: []adhoc.Arg{
+			{Names: []string{"max_items"}, Values: []string{"all"}, Optional: true},
+		}})
 		if err != nil {
 			return Metrics{}, err
 		}
+		online, _ := parseOnlineUsers(reply.Form)
 		m.OnlineUsers += len(online)
 		if !countable {
 			continue
@@ -78,9 +82,20 @@ func (s *Service) HostMetrics(ctx context.Context, a Actor) (Metrics, error) {
 	return m, nil
 }
 
+// countAccounts counts the accounts of host: get-registered-users-num, or
+// the length of get-registered-users-list.
 func (s *Service) countAccounts(ctx context.Context, host jid.JID) (int, error) {
-	if offered, known := s.Adhoc.Offers(host.String(), adhoc.NodeGetRegisteredUsersNum); offered || !known {
-		return s.Adhoc.RegisteredUsersNum(ctx, host)
+	if offered, _ := s.Adhoc.Offers(host.String(), adhoc.NodeGetRegisteredUsersNum); offered {
+		reply, err := s.Adhoc.Execute(ctx, adhoc.Request{Host: host, Node: adhoc.NodeGetRegisteredUsersNum})
+		if err != nil {
+			return 0, err
+		}
+		v := strings.TrimSpace(reply.Form.Value("registeredusersnum"))
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			return 0, fault.New(fault.BadGateway, "get-registered-users-num answered %q, not a number", v)
+		}
+		return n, nil
 	}
 	users, err := s.Adhoc.RegisteredUsers(ctx, host)
 	return len(users), err
@@ -143,9 +158,13 @@ func (s *Service) Announce(ctx context.Context, a Actor, body, recipients string
 	default:
 		return 0, fault.New(fault.BadRequest, "recipients %q: want \"online\", \"all\" or a list of JIDs", recipients)
 	}
+	sender, ok := s.Link.(stanzaSender)
+	if !ok && len(targets) > 0 {
+		return 0, fault.New(fault.NotSupported, "this link cannot send messages")
+	}
 	for _, j := range targets {
 		msg := component.Stanza{Name: "message", To: j, Type: "normal", ID: NewUUID(), Payload: announcementBody{Body: body}}
-		if err := s.Link.Send(ctx, msg); err != nil {
+		if err := sender.Send(ctx, msg); err != nil {
 			return sent, err
 		}
 		sent++
@@ -161,6 +180,11 @@ func (s *Service) Announce(ctx context.Context, a Actor, body, recipients string
 		s.Log.Error("could not write an audit record", "error", err)
 	}
 	return sent, nil
+}
+
+// stanzaSender sends messages from the component (component.Link does).
+type stanzaSender interface {
+	Send(ctx context.Context, st component.Stanza) error
 }
 
 type announcementBody struct {

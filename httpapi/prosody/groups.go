@@ -140,7 +140,7 @@ func (a *api) updateGroup(w http.ResponseWriter, r *http.Request) error {
 		return fault.New(fault.BadRequest, "send the group's new display name as \"name\"")
 	}
 	act := httpapi.Actor(r)
-	if err := a.svc.RenameGroupDisplay(r.Context(), act, id, in.Name.Value); err != nil {
+	if err := a.svc.UpdateGroup(r.Context(), act, a.svc.ActorHost(act), id, ops.GroupChange{Description: &in.Name.Value}); err != nil {
 		return err
 	}
 	g, err := a.svc.GroupWithChats(r.Context(), act, id)
@@ -155,7 +155,8 @@ func (a *api) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := a.svc.DeleteGroupScoped(r.Context(), httpapi.Actor(r), id); err != nil {
+	act := httpapi.Actor(r)
+	if err := a.svc.DeleteGroup(r.Context(), act, a.svc.ActorHost(act), id); err != nil {
 		return err
 	}
 	w.WriteHeader(http.StatusOK)

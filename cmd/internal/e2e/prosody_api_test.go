@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"xmpprest/adhoc"
-	"xmpprest/component/c2s"
+	"xmpprest/component/c2s/c2stest"
 	"xmpprest/component/xmppserver"
 	"xmpprest/httpapi/ops"
 )
@@ -281,6 +281,7 @@ func TestProsodyAuthAndBadInput(t *testing.T) {
 		{"absurd ttl", "POST", "/invites/account", "application/json", `{"ttl":1e300}`, "bad-request", 400},
 		{"ttl not a number", "POST", "/invites/account", "application/json", `{"ttl":"soon"}`, "bad-request", 400},
 		{"reset without username", "POST", "/invites/reset", "application/json", `{}`, "bad-request", 400},
+		{"reset on a host not administered", "POST", "/invites/reset", "application/json", `{"username":"x@elsewhere.test"}`, "bad-request", 400},
 		{"reset of a missing user", "POST", "/invites/reset", "application/json", `{"username":"nobody-here"}`, "item-not-found", 404},
 		{"invite to a missing group", "POST", "/invites/account", "application/json", `{"groups":["no-such-group"]}`, "item-not-found", 404},
 		{"group without a name", "POST", "/groups", "application/json", `{"create_muc":true}`, "bad-request", 400},
@@ -344,9 +345,9 @@ func TestProsodyServer(t *testing.T) {
 		}
 
 		wantPA(t, "announce online", e.pa(tok, "POST", "/server/announcement", `{"body":"maintenance at noon","recipients":"online"}`), 201, nil)
-		waitMessage(t, c, "online announcement", func(msg c2s.Message) bool { return strings.Contains(msg.Body, "maintenance at noon") })
+		waitMessage(t, c, "online announcement", func(msg c2stest.Message) bool { return strings.Contains(msg.Body, "maintenance at noon") })
 		wantPA(t, "announce to JIDs", e.pa(tok, "POST", "/server/announcement", `{"body":"just for you","recipients":["an-alice"]}`), 201, nil)
-		waitMessage(t, c, "direct announcement", func(msg c2s.Message) bool { return msg.Body == "just for you" })
+		waitMessage(t, c, "direct announcement", func(msg c2stest.Message) bool { return msg.Body == "just for you" })
 		var sent struct{ Sent int }
 		wantPA(t, "announce to all", e.pa(tok, "POST", "/server/announcement", `{"body":"to everyone","recipients":"all"}`), 201, &sent)
 		if sent.Sent < 2 {
@@ -362,7 +363,7 @@ func TestProsodyServer(t *testing.T) {
 		if err := bob.SendPresence(context.Background()); err != nil {
 			t.Fatal(err)
 		}
-		waitMessage(t, bob, "offline announcement", func(msg c2s.Message) bool { return msg.Body == "to everyone" })
+		waitMessage(t, bob, "offline announcement", func(msg c2stest.Message) bool { return msg.Body == "to everyone" })
 	})
 }
 
