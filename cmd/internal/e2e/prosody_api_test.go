@@ -265,6 +265,27 @@ func TestProsodyAuthAndBadInput(t *testing.T) {
 		t.Errorf("a two.test token lists %+v", list)
 	}
 	wantPAError(t, "other host's invite", e.pa(two, "POST", "/invites/reset", `{"username":"bi-user@one.test"}`), 403, "forbidden")
+	// Groups are their host's: the same name on each host, neither seen
+	// from the other.
+	var g paGroup
+	wantPA(t, "group on two.test", e.pa(two, "POST", "/groups", `{"name":"Same"}`), 200, &g)
+	var groupsOfOne []paGroup
+	wantPA(t, "groups of one.test", e.pa(tok, "GET", "/groups", ""), 200, &groupsOfOne)
+	if len(groupsOfOne) != 0 {
+		t.Errorf("one.test sees two.test's group: %+v", groupsOfOne)
+	}
+	wantPA(t, "group on one.test", e.pa(tok, "POST", "/groups", `{"name":"Same"}`), 200, &g)
+	wantPA(t, "delete two.test's group", e.pa(two, "DELETE", "/groups/Same", ""), 200, nil)
+	wantPA(t, "one.test's group stays", e.pa(tok, "GET", "/groups/Same", ""), 200, &g)
+	wantPA(t, "delete one.test's group", e.pa(tok, "DELETE", "/groups/Same", ""), 200, nil)
+
+	// Using a token is recorded.
+	ts, _ = e.D.Ops.Tokens(context.Background(), ops.ServiceAdmin("test"))
+	for _, tk := range ts {
+		if tk.Name == "two" && tk.LastUsed.IsZero() {
+			t.Errorf("token two was used but shows no last use")
+		}
+	}
 
 	for _, c := range []struct {
 		what, method, path, ct, body, cond string
