@@ -62,9 +62,12 @@ func (c *Client) Affiliations(ctx context.Context, room jid.JID, aff Affiliation
 //
 // A refusal is told apart by its cause. The servers answer not-allowed,
 // not-acceptable or conflict both when the component lacks the right and
-// when the change itself is against the room's rules (ejabberd: the last
-// owner may not be removed; Prosody: an owner may not drop its own last
-// ownership, a server admin may not be lowered). The component's rights
+// when the change itself is against their rules. Measured: ejabberd 23.01
+// refuses the component's change of its own affiliation (not-allowed
+// "Changing role/affiliation is not allowed"), Prosody 0.12 the lowering of
+// a server admin such as the component (not-acceptable) and an owner's
+// giving up its own last ownership (conflict); both let a service admin
+// remove a room's last other owner. The component's rights
 // are then probed by reading the room's owners: when it may, the refusal
 // is a fault.Refused that says which rule (ErrLastOwner when who is the
 // room's last owner), otherwise a fault.Forbidden that says what to
@@ -107,7 +110,7 @@ func (c *Client) refusal(ctx context.Context, err error, room, who jid.JID, aff 
 		return LastOwner(room, fmt.Sprintf("the XMPP server refused to make %s, the last owner of %s, %s (%s)", who, room, articled(aff), fault.Message(err)))
 	}
 	return fault.Wrap(fault.Refused, err, "the XMPP server refuses to make %s %s in %s (%s): this is the server's rule, not a missing right "+
-		"(servers do not let an owner drop its own last ownership, nor lower a server admin)", who, articled(aff), room, fault.Message(err)).About(who.String())
+		"(servers do not let the component change its own affiliation, nor lower a server admin)", who, articled(aff), room, fault.Message(err)).About(who.String())
 }
 
 func articled(a Affiliation) string {
