@@ -14,7 +14,7 @@ import (
 
 // The forms under testdata were recorded from Prosody 0.12.3 and ejabberd
 // 23.01 by TestRoomLifecycle and TestServices (XMPPREST_RECORD=1), for a
-// room created with naturalName "The Lobby", description "Where it
+// room created with the title "The Lobby", description "Where it
 // starts", persistent, not public, subject changes allowed, archived,
 // unmoderated, JIDs visible to anyone and presence broadcast for
 // moderators and participants.
