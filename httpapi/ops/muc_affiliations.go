@@ -152,20 +152,27 @@ func planChanges(have, next map[string]muc.Affiliation) []affiliationChange {
 	return out
 }
 
-// applyChanges makes the changes in order. When one fails, those made are
-// undone (in reverse order) and the error says whether the room is as it
-// was. It returns the JIDs given a new affiliation other than outcast.
-func (s *Service) applyChanges(ctx context.Context, room jid.JID, changes []affiliationChange) ([]string, error) {
-	var added []string
+// makeChanges makes the changes in order and returns how many were made
+// (all of them, unless it fails).
+func (s *Service) makeChanges(ctx context.Context, room jid.JID, changes []affiliationChange) (int, error) {
 	for i, c := range changes {
 		if err := s.setAffiliation(ctx, room, c.jid, c.to); err != nil {
-			return nil, s.restored(err, s.undoChanges(ctx, room, changes[:i]))
-		}
-		if c.to != muc.None && c.to != muc.Outcast {
-			added = append(added, c.jid)
+			return i, err
 		}
 	}
-	return added, nil
+	return len(changes), nil
+}
+
+// granted lists the JIDs the changes give an affiliation other than
+// outcast (those to invite).
+func granted(changes []affiliationChange) []string {
+	var out []string
+	for _, c := range changes {
+		if c.to != muc.None && c.to != muc.Outcast {
+			out = append(out, c.jid)
+		}
+	}
+	return out
 }
 
 // undoChanges gives back the affiliations the changes took, last first.
@@ -229,7 +236,11 @@ func (s *Service) changeAffiliations(ctx context.Context, room jid.JID, want map
 	if err := checkOwnerKept(room, have, next); err != nil {
 		return nil, err
 	}
-	return s.applyChanges(ctx, room, planChanges(have, next))
+	changes := planChanges(have, next)
+	if n, err := s.makeChanges(ctx, room, changes); err != nil {
+		return nil, s.restored(err, s.undoChanges(ctx, room, changes[:n]))
+	}
+	return granted(changes), nil
 }
 
 // AddRoomAffiliations gives users (usernames or JIDs) an affiliation in a

@@ -228,8 +228,8 @@ func (s *Service) CreateChatRoom(ctx context.Context, a Actor, service string, c
 	if err != nil {
 		return fail(err)
 	}
-	next := change.affiliations(nil, viaGroups)
-	if _, err := s.applyChanges(ctx, room, planChanges(nil, next)); err != nil {
+	changes := planChanges(nil, change.affiliations(nil, viaGroups))
+	if _, err := s.makeChanges(ctx, room, changes); err != nil {
 		return fail(err)
 	}
 	now := time.Now()
@@ -258,7 +258,7 @@ func (s *Service) CreateChatRoom(ctx context.Context, a Actor, service string, c
 		return fail(fault.Wrap(fault.Unavailable, err, "could not record chat room %s; it was not created", room))
 	}
 	if invite {
-		s.inviteAll(ctx, room, sortedKeys(next), "")
+		s.inviteAll(ctx, room, granted(changes), "")
 	}
 	return skipped, nil
 }
@@ -353,13 +353,11 @@ func (s *Service) UpdateChatRoom(ctx context.Context, a Actor, service, name str
 		undos = append(undos, func(ctx context.Context) error { return mc.Configure(ctx, room, muc.Restore(form, sub)) })
 	}
 	changes := planChanges(have, next)
-	for i, ch := range changes {
-		if err := s.setAffiliation(ctx, room, ch.jid, ch.to); err != nil {
-			undos = append(undos, func(ctx context.Context) error { return s.undoChanges(ctx, room, changes[:i]) })
-			return failed(err)
-		}
+	n, err := s.makeChanges(ctx, room, changes)
+	undos = append(undos, func(ctx context.Context) error { return s.undoChanges(ctx, room, changes[:n]) })
+	if err != nil {
+		return failed(err)
 	}
-	undos = append(undos, func(ctx context.Context) error { return s.undoChanges(ctx, room, changes) })
 	oldSubject := ""
 	if rec.Subject != nil {
 		oldSubject = *rec.Subject
@@ -399,13 +397,7 @@ func (s *Service) UpdateChatRoom(ctx context.Context, a Actor, service, name str
 		return failed(fault.Wrap(fault.Unavailable, err, "the component could not record the change of chat room %s", room))
 	}
 	if invite {
-		var added []string
-		for _, ch := range changes {
-			if ch.to != muc.None && ch.to != muc.Outcast {
-				added = append(added, ch.jid)
-			}
-		}
-		s.inviteAll(ctx, room, added, "")
+		s.inviteAll(ctx, room, granted(changes), "")
 	}
 	return skipped, nil
 }

@@ -404,3 +404,46 @@ func TestOpenfireChatRoomFailedUpdateRestored(t *testing.T) {
 		}
 	})
 }
+
+// TestChatRoomCallerScope: the room operations check once that the caller
+// may administer the host of the room's chat service.
+func TestChatRoomCallerScope(t *testing.T) {
+	kinds(t, func(t *testing.T, kind xmppserver.Kind) {
+		e := start(t, kind)
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		host := e.Server.Hosts[0]
+		status, body := e.of("POST", "/chatrooms", fmtJSON, `{"roomName":"scoped","persistent":true,"description":"before"}`)
+		wantStatus(t, "create", status, body, http.StatusCreated)
+
+		ownHost := ops.Actor{Name: "host admin", Role: ops.RoleHostAdmin, Host: host}
+		if _, err := e.D.Ops.ChatRoom(ctx, ownHost, "", "scoped", false); err != nil {
+			t.Errorf("an admin of %s reading its room: %v", host, err)
+		}
+		for _, a := range []ops.Actor{
+			{Name: "other host admin", Role: ops.RoleHostAdmin, Host: "other.example"},
+			{Name: "user", Role: ops.RoleUser, User: e.user("alice")},
+			{Name: "no role"},
+		} {
+			if _, err := e.D.Ops.ChatRoom(ctx, a, "", "scoped", false); !fault.Is(err, fault.Denied) {
+				t.Errorf("%s reading the room: %v, want Denied", a.Name, err)
+			}
+			desc := "changed by " + a.Name
+			if _, err := e.D.Ops.UpdateChatRoom(ctx, a, "", "scoped", ops.RoomChange{Settings: muc.Settings{Description: &desc}}, false); !fault.Is(err, fault.Denied) {
+				t.Errorf("%s updating the room: %v, want Denied", a.Name, err)
+			}
+			if _, err := e.D.Ops.CreateChatRoom(ctx, a, "", ops.RoomChange{Name: "not-" + strings.ReplaceAll(a.Name, " ", "-")}, false); !fault.Is(err, fault.Denied) {
+				t.Errorf("%s creating a room: %v, want Denied", a.Name, err)
+			}
+			if err := e.D.Ops.DeleteChatRoom(ctx, a, "", "scoped"); !fault.Is(err, fault.Denied) {
+				t.Errorf("%s deleting the room: %v, want Denied", a.Name, err)
+			}
+			if svcs, err := e.D.Ops.ChatServices(ctx, a); err != nil || len(svcs) != 0 {
+				t.Errorf("%s listing chat services: %v %v, want none", a.Name, svcs, err)
+			}
+		}
+		if r := e.getRoom(fmtJSON, "scoped", ""); r.Description != "before" {
+			t.Errorf("the refused callers changed the room: %+v", r)
+		}
+	})
+}
