@@ -228,7 +228,7 @@ func (e *SettingError) Error() string { return e.Setting + " " + e.Problem }
 // take (a fault.BadRequest wrapping a *SettingError).
 func InvalidSetting(setting, format string, args ...any) error {
 	se := &SettingError{Setting: setting, Problem: fmt.Sprintf(format, args...)}
-	return &fault.Error{Kind: fault.BadRequest, Message: "the room setting " + se.Error(), Err: se}
+	return &fault.Error{Kind: fault.BadRequest, Message: "the room's " + se.Error(), Err: se}
 }
 
 // Validate checks the values of s.

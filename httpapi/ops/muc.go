@@ -3,6 +3,7 @@ package ops
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -178,20 +179,29 @@ func (s *Service) room(ctx context.Context, a Actor, service, name string) (jid.
 
 // checkRoomText refuses text XMPP cannot carry (control characters other
 // than tab and line breaks, invalid UTF-8) or longer than maxRoomText. what
-// is a muc.Setting name, or "subject" or "reason".
+// is a muc.Setting name or "subject" (a muc.SettingError, so dialects can
+// name the field their way), or another word for the text ("reason").
 func checkRoomText(what, s string) error {
+	problem := ""
 	if n := utf8.RuneCountInString(s); n > maxRoomText {
-		return muc.InvalidSetting(what, "is %d characters long; at most %d are allowed", n, maxRoomText)
-	}
-	if !utf8.ValidString(s) {
-		return muc.InvalidSetting(what, "is not valid UTF-8")
-	}
-	for _, r := range s {
-		if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f || r == 0xfffe || r == 0xffff {
-			return muc.InvalidSetting(what, "contains a control character (%U)", r)
+		problem = fmt.Sprintf("is %d characters long; at most %d are allowed", n, maxRoomText)
+	} else if !utf8.ValidString(s) {
+		problem = "is not valid UTF-8"
+	} else {
+		for _, r := range s {
+			if (r < 0x20 && r != '\t' && r != '\n' && r != '\r') || r == 0x7f || r == 0xfffe || r == 0xffff {
+				problem = fmt.Sprintf("contains a control character (%U)", r)
+				break
+			}
 		}
 	}
-	return nil
+	switch {
+	case problem == "":
+		return nil
+	case what == "reason":
+		return fault.New(fault.BadRequest, "the %s %s", what, problem)
+	}
+	return muc.InvalidSetting(what, "%s", problem)
 }
 
 // groupMembers returns the members and admins of a group; a missing group

@@ -25,13 +25,17 @@ type RoomOccupant struct {
 	Affiliation string
 }
 
-// ChatServices lists the chat services of the hosts a administers.
+// ChatServices lists the chat services of the hosts a administers; a
+// caller who administers none is fault.Denied.
 func (s *Service) ChatServices(ctx context.Context, a Actor) ([]ChatService, error) {
 	var out []ChatService
+	var denied error
 	for _, h := range s.Link.Hosts() {
-		if a.MayAdminister(h.Domainpart()) != nil {
+		if err := a.MayAdminister(h.Domainpart()); err != nil {
+			denied = err
 			continue
 		}
+		denied = nil
 		svcs, err := s.muc().Services(ctx, h)
 		if err != nil {
 			return nil, err
@@ -39,6 +43,9 @@ func (s *Service) ChatServices(ctx context.Context, a Actor) ([]ChatService, err
 		for _, sv := range svcs {
 			out = append(out, ChatService{Name: s.serviceName(sv.JID), JID: sv.JID, Description: sv.Name})
 		}
+	}
+	if out == nil && denied != nil {
+		return nil, denied
 	}
 	return out, nil
 }

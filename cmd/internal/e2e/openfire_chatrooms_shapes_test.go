@@ -420,6 +420,9 @@ func TestChatRoomCallerScope(t *testing.T) {
 		if _, err := e.D.Ops.ChatRoom(ctx, ownHost, "", "scoped", false); err != nil {
 			t.Errorf("an admin of %s reading its room: %v", host, err)
 		}
+		if svcs, err := e.D.Ops.ChatServices(ctx, ownHost); err != nil || len(svcs) != 1 {
+			t.Errorf("an admin of %s listing its chat services: %v %v", host, svcs, err)
+		}
 		for _, a := range []ops.Actor{
 			{Name: "other host admin", Role: ops.RoleHostAdmin, Host: "other.example"},
 			{Name: "user", Role: ops.RoleUser, User: e.user("alice")},
@@ -438,8 +441,8 @@ func TestChatRoomCallerScope(t *testing.T) {
 			if err := e.D.Ops.DeleteChatRoom(ctx, a, "", "scoped"); !fault.Is(err, fault.Denied) {
 				t.Errorf("%s deleting the room: %v, want Denied", a.Name, err)
 			}
-			if svcs, err := e.D.Ops.ChatServices(ctx, a); err != nil || len(svcs) != 0 {
-				t.Errorf("%s listing chat services: %v %v, want none", a.Name, svcs, err)
+			if svcs, err := e.D.Ops.ChatServices(ctx, a); !fault.Is(err, fault.Denied) {
+				t.Errorf("%s listing chat services: %v %v, want Denied", a.Name, svcs, err)
 			}
 		}
 		if r := e.getRoom(fmtJSON, "scoped", ""); r.Description != "before" {
