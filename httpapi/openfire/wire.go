@@ -139,6 +139,9 @@ type failure struct {
 	// exceptions names the exception per fault kind (e.g. NotFound →
 	// UserNotFoundException).
 	exceptions map[fault.Kind]string
+	// messages replaces the message per fault kind (e.g. a setting's
+	// problem worded with the entity's field name).
+	messages map[fault.Kind]string
 	// resource names the thing when the fault does not.
 	resource string
 }
@@ -209,6 +212,9 @@ func (a *api) writeFault(w http.ResponseWriter, r *http.Request, err error) {
 			}
 			break
 		}
+	}
+	if m := f.messages[kind]; m != "" {
+		body.Message = m
 	}
 	if body.Exception == "" {
 		body.Exception = defaultException(kind)
