@@ -175,7 +175,7 @@ func TestOpenfireTextsOfNeutralFaults(t *testing.T) {
 		{fault.Wrap(fault.NotFound, ops.ErrGroupNotFound, "there is no group %q", "G").About("G"),
 			404, "GroupNotFoundException", "Could not find group", "G"},
 		{fault.Wrap(fault.Conflict, ops.ErrGroupExists, "group %q already exists", "G").About("G"),
-			409, "GroupAlreadyExistsException", `group "G" already exists`, "G"},
+			409, "GroupAlreadyExistsException", `Could not create a group: "G" already exists`, "G"},
 		{fault.Wrap(fault.NotFound, ops.ErrPropertyNotFound, "there is no system property %q", "k").About("k"),
 			404, "PropertyNotFoundException", "Could not find property", "k"},
 		{fault.New(fault.Denied, "these credentials administer a only, not b"),
