@@ -90,13 +90,6 @@ func (a *api) guard() mux.MiddlewareFunc {
 	)
 }
 
-// handle registers h for path and for path with a trailing slash (Openfire
-// accepts both on collections).
-func (a *api) handle(r *mux.Router, path string, h http.HandlerFunc, methods ...string) {
-	r.HandleFunc(path, h).Methods(methods...)
-	r.HandleFunc(path+"/", h).Methods(methods...)
-}
-
 // actor is who makes the request: its scope and its name in the audit log.
 func (a *api) actor(r *http.Request) ops.Actor {
 	return httpapi.Actor(r)

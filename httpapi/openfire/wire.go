@@ -242,15 +242,6 @@ func (a *api) writeFault(w http.ResponseWriter, r *http.Request, err error) {
 	a.writeError(w, r, status, body)
 }
 
-// fail writes err as Openfire's error body (for handlers not yet returning
-// their errors).
-func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) { a.writeFault(w, r, err) }
-
-// failAs writes err as Openfire's error body, refined by f.
-func (a *api) failAs(w http.ResponseWriter, r *http.Request, err error, f failure) {
-	a.writeFault(w, r, f.wrap(err))
-}
-
 func (a *api) writeError(w http.ResponseWriter, r *http.Request, status int, body errorBody) {
 	format := errorFormat(r)
 	out, _ := httpapi.Encode(format, body)

@@ -110,7 +110,7 @@ func TestFormats(t *testing.T) {
 func TestFailWritesOpenfireError(t *testing.T) {
 	a := &api{}
 	w := httptest.NewRecorder()
-	a.failAs(w, request("", "application/json", ""), fault.New(fault.NotFound, "Could not get user"), userFailure("bob"))
+	a.writeFault(w, request("", "application/json", ""), userFailure("bob").wrap(fault.New(fault.NotFound, "Could not get user")))
 	if w.Code != 404 {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -122,7 +122,7 @@ func TestFailWritesOpenfireError(t *testing.T) {
 		t.Errorf("error = %+v", e)
 	}
 	w = httptest.NewRecorder()
-	a.fail(w, request("", "", ""), fault.New(fault.NotSupported, "no command"))
+	a.writeFault(w, request("", "", ""), fault.New(fault.NotSupported, "no command"))
 	if w.Code != 501 || !strings.Contains(w.Body.String(), "<error><resource></resource><message>no command</message>") {
 		t.Errorf("501: %d %s", w.Code, w.Body.String())
 	}
