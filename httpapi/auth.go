@@ -6,21 +6,47 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
+	"net"
 	"net/http"
 	"strings"
 	"sync"
 	"time"
 
 	"mellium.im/xmpp/jid"
+
+	"xmpprest/httpapi/ops"
 )
 
-// Principal is who made a request.
+// Principal is who made a request, and what it may act on.
 type Principal struct {
 	// Name identifies the caller in logs and the audit log: "secret" for
-	// the shared secret, a bare JID for a Basic login.
+	// the shared secret, a bare JID for a Basic login, a token's name.
 	Name string
-	// Method is "secret" or "basic".
+	// Method is how it authenticated: "secret", "basic", "token".
 	Method string
+	// Role, Host and User are its scope (see ops.Actor).
+	Role ops.Role
+	Host string
+	User jid.JID
+}
+
+// Actor returns the ops.Actor of the request r: its principal's name and
+// scope (RoleNone when unauthenticated), client address and request ID.
+func Actor(r *http.Request) ops.Actor {
+	a := ops.Actor{ClientAddress: ClientAddress(r), RequestID: RequestID(r.Context())}
+	if p, ok := PrincipalFrom(r.Context()); ok {
+		a.Name, a.Role, a.Host, a.User = p.Name, p.Role, p.Host, p.User
+	}
+	return a
+}
+
+// ClientAddress is the caller's IP address (without the port).
+func ClientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 // PrincipalFrom returns the authenticated caller of the request ctx belongs
@@ -30,8 +56,12 @@ func PrincipalFrom(ctx context.Context) (Principal, bool) {
 	return p, ok
 }
 
-// WithPrincipal returns ctx carrying p.
+// WithPrincipal returns ctx carrying p. The access log of the request
+// names p too.
 func WithPrincipal(ctx context.Context, p Principal) context.Context {
+	if slot, ok := ctx.Value(logSlotKey).(*logSlot); ok {
+		slot.actor = p.Name
+	}
 	return context.WithValue(ctx, principalKey, p)
 }
 
@@ -65,7 +95,7 @@ func (a *AdminAuth) Authenticate(r *http.Request) (Principal, error) {
 		return Principal{}, ErrUnauthorized
 	}
 	if a.Secret != "" && subtle.ConstantTimeCompare([]byte(h), []byte(a.Secret)) == 1 {
-		return Principal{Name: "secret", Method: "secret"}, nil
+		return Principal{Name: "secret", Method: "secret", Role: ops.RoleServiceAdmin}, nil
 	}
 	scheme, rest, _ := strings.Cut(h, " ")
 	if !strings.EqualFold(scheme, "Basic") || len(a.Admins) == 0 || a.Check == nil {
@@ -87,7 +117,7 @@ func (a *AdminAuth) Authenticate(r *http.Request) (Principal, error) {
 	if !a.isAdmin(bare) {
 		return Principal{}, ErrUnauthorized
 	}
-	p := Principal{Name: bare, Method: "basic"}
+	p := Principal{Name: bare, Method: "basic", Role: ops.RoleServiceAdmin}
 	key := sha256.Sum256([]byte(bare + "\x00" + password))
 	if a.cached(key) {
 		return p, nil

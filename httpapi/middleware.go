@@ -10,7 +10,6 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
-	"strings"
 	"time"
 )
 
@@ -19,7 +18,12 @@ type ctxKey int
 const (
 	requestIDKey ctxKey = iota
 	principalKey
+	logSlotKey
 )
+
+// logSlot is where authentication, deeper in the chain and on a derived
+// request, leaves the caller's name for the access log.
+type logSlot struct{ actor string }
 
 // RequestID returns the ID of the request ctx belongs to.
 func RequestID(ctx context.Context) string {
@@ -102,7 +106,8 @@ func withAccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			start := time.Now()
 			rec := &statusRecorder{ResponseWriter: w}
-			next.ServeHTTP(rec, r)
+			slot := &logSlot{}
+			next.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), logSlotKey, slot)))
 			if rec.status == 0 {
 				rec.status = http.StatusOK
 			}
@@ -119,8 +124,8 @@ func withAccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 				slog.String("remote", r.RemoteAddr),
 				slog.String("request_id", RequestID(r.Context())),
 			}
-			if p, ok := PrincipalFrom(r.Context()); ok {
-				attrs = append(attrs, slog.String("actor", p.Name))
+			if slot.actor != "" {
+				attrs = append(attrs, slog.String("actor", slot.actor))
 			}
 			log.LogAttrs(r.Context(), level, "http", attrs...)
 		})
@@ -163,25 +168,4 @@ func withBodyLimit(limit int64) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r)
 		})
 	}
-}
-
-// withTimeout bounds the request's context, except for streams (paths for
-// which isStream is true).
-func withTimeout(d time.Duration, isStream func(*http.Request) bool) func(http.Handler) http.Handler {
-	return func(next http.Handler) http.Handler {
-		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if isStream != nil && isStream(r) {
-				next.ServeHTTP(w, r)
-				return
-			}
-			ctx, cancel := context.WithTimeout(r.Context(), d)
-			defer cancel()
-			next.ServeHTTP(w, r.WithContext(ctx))
-		})
-	}
-}
-
-// IsStreamPath reports whether a path serves a long-lived stream (SSE).
-func IsStreamPath(r *http.Request) bool {
-	return strings.HasPrefix(r.URL.Path, "/sparkweb/api/sse")
 }

@@ -36,7 +36,7 @@ func NewRouter(o Options) *mux.Router {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
 	r.Use(withRequestID, withAccessLog(log), withRecovery(log),
-		withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout, IsStreamPath))
+		withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout))
 	r.NotFoundHandler = withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.URL.Path})
 	}))

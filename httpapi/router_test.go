@@ -1,11 +1,13 @@
 package httpapi
 
 import (
+	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -158,5 +160,50 @@ func TestAdminAuth(t *testing.T) {
 	}
 	if n := checks.Load() - before; n != 1 {
 		t.Errorf("a successful login should be cached: %d checks", n)
+	}
+}
+
+// The access log names the caller that authentication found on a derived
+// request, and never its secret.
+func TestAccessLogNamesActor(t *testing.T) {
+	var buf bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&buf, nil))
+	auth := &AdminAuth{Secret: "s3cret-value"}
+	r := NewRouter(Options{Logger: log, MaxBodyBytes: 1 << 10, RequestTimeout: time.Second})
+	r.Handle("/who", auth.Middleware(
+		func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) },
+		func(w http.ResponseWriter, _ *http.Request, _ error) { w.WriteHeader(http.StatusServiceUnavailable) },
+	)(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {})))
+	req := httptest.NewRequest(http.MethodGet, "/who", nil)
+	req.Header.Set("Authorization", "s3cret-value")
+	r.ServeHTTP(httptest.NewRecorder(), req)
+	if !strings.Contains(buf.String(), `"actor":"secret"`) {
+		t.Errorf("access log %q does not name the actor", buf.String())
+	}
+	if strings.Contains(buf.String(), "s3cret-value") {
+		t.Errorf("access log %q holds the secret", buf.String())
+	}
+}
+
+// A route declared as streaming keeps a context without the request
+// deadline; the others get it.
+func TestStreamingRouteHasNoDeadline(t *testing.T) {
+	r := NewRouter(Options{MaxBodyBytes: 1 << 10, RequestTimeout: time.Minute})
+	seen := map[string]bool{}
+	probe := func(w http.ResponseWriter, r *http.Request) error {
+		_, has := r.Context().Deadline()
+		seen[r.URL.Path] = has
+		return nil
+	}
+	Dialect{Name: "t", Prefix: "/t", Errors: func(http.ResponseWriter, *http.Request, error) {},
+		Routes: []Route{
+			{Method: http.MethodGet, Path: "/events", Handler: probe, Streams: true},
+			{Method: http.MethodGet, Path: "/plain", Handler: probe},
+		}}.Mount(r)
+	for _, p := range []string{"/t/events", "/t/plain"} {
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, p, nil))
+	}
+	if seen["/t/events"] || !seen["/t/plain"] {
+		t.Errorf("deadlines seen: %v (want none on the stream, one on the plain route)", seen)
 	}
 }

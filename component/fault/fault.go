@@ -28,6 +28,7 @@ const (
 	BadGateway        // the XMPP server answered with an unexpected failure
 	Denied            // the caller's credentials do not allow this (scope)
 	Refused           // the XMPP server refuses this change on its merits (e.g. a room's last owner)
+	TooLarge          // the request (its body) is larger than the limit
 )
 
 var kindNames = [...]string{
@@ -42,6 +43,7 @@ var kindNames = [...]string{
 	BadGateway:   "bad gateway",
 	Denied:       "denied",
 	Refused:      "refused",
+	TooLarge:     "too large",
 }
 
 // String names the kind in words.

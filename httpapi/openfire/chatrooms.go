@@ -9,6 +9,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 
@@ -104,36 +105,36 @@ func (a *api) createChatService(w http.ResponseWriter, r *http.Request) {
 
 // roomEntity is Openfire's MUCRoomEntity, in its element order.
 type roomEntity struct {
-	XMLName                   xml.Name   `xml:"chatRoom" json:"-"`
-	RoomName                  string     `xml:"roomName" json:"roomName"`
-	NaturalName               string     `xml:"naturalName" json:"naturalName"`
-	Description               string     `xml:"description" json:"description"`
-	Password                  string     `xml:"password,omitempty" json:"password,omitempty"`
-	Subject                   string     `xml:"subject,omitempty" json:"subject,omitempty"`
-	CreationDate              *Timestamp `xml:"creationDate,omitempty" json:"creationDate,omitempty"`
-	ModificationDate          *Timestamp `xml:"modificationDate,omitempty" json:"modificationDate,omitempty"`
-	MaxUsers                  int        `xml:"maxUsers" json:"maxUsers"`
-	Persistent                bool       `xml:"persistent" json:"persistent"`
-	PublicRoom                bool       `xml:"publicRoom" json:"publicRoom"`
-	RegistrationEnabled       bool       `xml:"registrationEnabled" json:"registrationEnabled"`
-	CanAnyoneDiscoverJID      bool       `xml:"canAnyoneDiscoverJID" json:"canAnyoneDiscoverJID"`
-	CanOccupantsChangeSubject bool       `xml:"canOccupantsChangeSubject" json:"canOccupantsChangeSubject"`
-	CanOccupantsInvite        bool       `xml:"canOccupantsInvite" json:"canOccupantsInvite"`
-	CanChangeNickname         bool       `xml:"canChangeNickname" json:"canChangeNickname"`
-	LogEnabled                bool       `xml:"logEnabled" json:"logEnabled"`
-	LoginRestrictedToNickname bool       `xml:"loginRestrictedToNickname" json:"loginRestrictedToNickname"`
-	MembersOnly               bool       `xml:"membersOnly" json:"membersOnly"`
-	Moderated                 bool       `xml:"moderated" json:"moderated"`
-	BroadcastPresenceRoles    []string   `xml:"broadcastPresenceRoles>broadcastPresenceRole" json:"broadcastPresenceRoles"`
-	Owners                    []string   `xml:"owners>owner" json:"owners"`
-	Admins                    []string   `xml:"admins>admin" json:"admins"`
-	Members                   []string   `xml:"members>member" json:"members"`
-	Outcasts                  []string   `xml:"outcasts>outcast" json:"outcasts"`
-	OwnerGroups               []string   `xml:"ownerGroups>ownerGroup" json:"ownerGroups"`
-	AdminGroups               []string   `xml:"adminGroups>adminGroup" json:"adminGroups"`
-	MemberGroups              []string   `xml:"memberGroups>memberGroup" json:"memberGroups"`
-	OutcastGroups             []string   `xml:"outcastGroups>outcastGroup" json:"outcastGroups"`
-	AllowPM                   string     `xml:"allowPM" json:"allowPM"`
+	XMLName                   xml.Name           `xml:"chatRoom" json:"-"`
+	RoomName                  string             `xml:"roomName" json:"roomName"`
+	NaturalName               string             `xml:"naturalName" json:"naturalName"`
+	Description               string             `xml:"description" json:"description"`
+	Password                  string             `xml:"password,omitempty" json:"password,omitempty"`
+	Subject                   string             `xml:"subject,omitempty" json:"subject,omitempty"`
+	CreationDate              *httpapi.Timestamp `xml:"creationDate,omitempty" json:"creationDate,omitempty"`
+	ModificationDate          *httpapi.Timestamp `xml:"modificationDate,omitempty" json:"modificationDate,omitempty"`
+	MaxUsers                  int                `xml:"maxUsers" json:"maxUsers"`
+	Persistent                bool               `xml:"persistent" json:"persistent"`
+	PublicRoom                bool               `xml:"publicRoom" json:"publicRoom"`
+	RegistrationEnabled       bool               `xml:"registrationEnabled" json:"registrationEnabled"`
+	CanAnyoneDiscoverJID      bool               `xml:"canAnyoneDiscoverJID" json:"canAnyoneDiscoverJID"`
+	CanOccupantsChangeSubject bool               `xml:"canOccupantsChangeSubject" json:"canOccupantsChangeSubject"`
+	CanOccupantsInvite        bool               `xml:"canOccupantsInvite" json:"canOccupantsInvite"`
+	CanChangeNickname         bool               `xml:"canChangeNickname" json:"canChangeNickname"`
+	LogEnabled                bool               `xml:"logEnabled" json:"logEnabled"`
+	LoginRestrictedToNickname bool               `xml:"loginRestrictedToNickname" json:"loginRestrictedToNickname"`
+	MembersOnly               bool               `xml:"membersOnly" json:"membersOnly"`
+	Moderated                 bool               `xml:"moderated" json:"moderated"`
+	BroadcastPresenceRoles    []string           `xml:"broadcastPresenceRoles>broadcastPresenceRole" json:"broadcastPresenceRoles"`
+	Owners                    []string           `xml:"owners>owner" json:"owners"`
+	Admins                    []string           `xml:"admins>admin" json:"admins"`
+	Members                   []string           `xml:"members>member" json:"members"`
+	Outcasts                  []string           `xml:"outcasts>outcast" json:"outcasts"`
+	OwnerGroups               []string           `xml:"ownerGroups>ownerGroup" json:"ownerGroups"`
+	AdminGroups               []string           `xml:"adminGroups>adminGroup" json:"adminGroups"`
+	MemberGroups              []string           `xml:"memberGroups>memberGroup" json:"memberGroups"`
+	OutcastGroups             []string           `xml:"outcastGroups>outcastGroup" json:"outcastGroups"`
+	AllowPM                   string             `xml:"allowPM" json:"allowPM"`
 }
 
 type roomsEntity struct {
@@ -150,16 +151,16 @@ func roomOut(c ops.ChatRoom) roomEntity {
 		CanChangeNickname: c.CanChangeNickname, LogEnabled: c.LogEnabled,
 		LoginRestrictedToNickname: c.LoginRestrictedToNickname, MembersOnly: c.MembersOnly,
 		Moderated: c.Moderated, AllowPM: c.AllowPM,
-		BroadcastPresenceRoles: orEmpty(c.BroadcastPresenceRoles),
-		Owners:                 orEmpty(c.Owners), Admins: orEmpty(c.Admins), Members: orEmpty(c.Members), Outcasts: orEmpty(c.Outcasts),
-		OwnerGroups: orEmpty(c.OwnerGroups), AdminGroups: orEmpty(c.AdminGroups),
-		MemberGroups: orEmpty(c.MemberGroups), OutcastGroups: orEmpty(c.OutcastGroups),
+		BroadcastPresenceRoles: httpapi.NonNil(c.BroadcastPresenceRoles),
+		Owners:                 httpapi.NonNil(c.Owners), Admins: httpapi.NonNil(c.Admins), Members: httpapi.NonNil(c.Members), Outcasts: httpapi.NonNil(c.Outcasts),
+		OwnerGroups: httpapi.NonNil(c.OwnerGroups), AdminGroups: httpapi.NonNil(c.AdminGroups),
+		MemberGroups: httpapi.NonNil(c.MemberGroups), OutcastGroups: httpapi.NonNil(c.OutcastGroups),
 	}
 	if !c.Created.IsZero() {
-		e.CreationDate = &Timestamp{c.Created}
+		e.CreationDate = &httpapi.Timestamp{Time: c.Created}
 	}
 	if !c.Modified.IsZero() {
-		e.ModificationDate = &Timestamp{c.Modified}
+		e.ModificationDate = &httpapi.Timestamp{Time: c.Modified}
 	}
 	return e
 }
@@ -204,45 +205,45 @@ func (f *intField) UnmarshalText(b []byte) error {
 // replaces the room's settings); the subject, broadcastPresenceRoles and
 // the group lists left out are left as they are.
 type roomIn struct {
-	XMLName                   xml.Name   `xml:"chatRoom" json:"-"`
-	RoomName                  Text       `xml:"roomName" json:"roomName"`
-	NaturalName               Text       `xml:"naturalName" json:"naturalName"`
-	Description               Text       `xml:"description" json:"description"`
-	Password                  Text       `xml:"password" json:"password"`
-	Subject                   Text       `xml:"subject" json:"subject"`
-	CreationDate              *Timestamp `xml:"creationDate" json:"creationDate"`
-	ModificationDate          *Timestamp `xml:"modificationDate" json:"modificationDate"`
-	MaxUsers                  intField   `xml:"maxUsers" json:"maxUsers"`
-	Persistent                Flag       `xml:"persistent" json:"persistent"`
-	PublicRoom                Flag       `xml:"publicRoom" json:"publicRoom"`
-	RegistrationEnabled       Flag       `xml:"registrationEnabled" json:"registrationEnabled"`
-	CanAnyoneDiscoverJID      Flag       `xml:"canAnyoneDiscoverJID" json:"canAnyoneDiscoverJID"`
-	CanOccupantsChangeSubject Flag       `xml:"canOccupantsChangeSubject" json:"canOccupantsChangeSubject"`
-	CanOccupantsInvite        Flag       `xml:"canOccupantsInvite" json:"canOccupantsInvite"`
-	CanChangeNickname         Flag       `xml:"canChangeNickname" json:"canChangeNickname"`
-	LogEnabled                Flag       `xml:"logEnabled" json:"logEnabled"`
-	LoginRestrictedToNickname Flag       `xml:"loginRestrictedToNickname" json:"loginRestrictedToNickname"`
-	MembersOnly               Flag       `xml:"membersOnly" json:"membersOnly"`
-	Moderated                 Flag       `xml:"moderated" json:"moderated"`
-	AllowPM                   Text       `xml:"allowPM" json:"allowPM"`
-	BroadcastPresenceRoles    optList    `xml:"broadcastPresenceRoles" json:"broadcastPresenceRoles"`
-	Owners                    optList    `xml:"owners" json:"owners"`
-	Admins                    optList    `xml:"admins" json:"admins"`
-	Members                   optList    `xml:"members" json:"members"`
-	Outcasts                  optList    `xml:"outcasts" json:"outcasts"`
-	OwnerGroups               optList    `xml:"ownerGroups" json:"ownerGroups"`
-	AdminGroups               optList    `xml:"adminGroups" json:"adminGroups"`
-	MemberGroups              optList    `xml:"memberGroups" json:"memberGroups"`
-	OutcastGroups             optList    `xml:"outcastGroups" json:"outcastGroups"`
+	XMLName                   xml.Name           `xml:"chatRoom" json:"-"`
+	RoomName                  httpapi.Text       `xml:"roomName" json:"roomName"`
+	NaturalName               httpapi.Text       `xml:"naturalName" json:"naturalName"`
+	Description               httpapi.Text       `xml:"description" json:"description"`
+	Password                  httpapi.Text       `xml:"password" json:"password"`
+	Subject                   httpapi.Text       `xml:"subject" json:"subject"`
+	CreationDate              *httpapi.Timestamp `xml:"creationDate" json:"creationDate"`
+	ModificationDate          *httpapi.Timestamp `xml:"modificationDate" json:"modificationDate"`
+	MaxUsers                  intField           `xml:"maxUsers" json:"maxUsers"`
+	Persistent                httpapi.Flag       `xml:"persistent" json:"persistent"`
+	PublicRoom                httpapi.Flag       `xml:"publicRoom" json:"publicRoom"`
+	RegistrationEnabled       httpapi.Flag       `xml:"registrationEnabled" json:"registrationEnabled"`
+	CanAnyoneDiscoverJID      httpapi.Flag       `xml:"canAnyoneDiscoverJID" json:"canAnyoneDiscoverJID"`
+	CanOccupantsChangeSubject httpapi.Flag       `xml:"canOccupantsChangeSubject" json:"canOccupantsChangeSubject"`
+	CanOccupantsInvite        httpapi.Flag       `xml:"canOccupantsInvite" json:"canOccupantsInvite"`
+	CanChangeNickname         httpapi.Flag       `xml:"canChangeNickname" json:"canChangeNickname"`
+	LogEnabled                httpapi.Flag       `xml:"logEnabled" json:"logEnabled"`
+	LoginRestrictedToNickname httpapi.Flag       `xml:"loginRestrictedToNickname" json:"loginRestrictedToNickname"`
+	MembersOnly               httpapi.Flag       `xml:"membersOnly" json:"membersOnly"`
+	Moderated                 httpapi.Flag       `xml:"moderated" json:"moderated"`
+	AllowPM                   httpapi.Text       `xml:"allowPM" json:"allowPM"`
+	BroadcastPresenceRoles    httpapi.List       `xml:"broadcastPresenceRoles" json:"broadcastPresenceRoles"`
+	Owners                    httpapi.List       `xml:"owners" json:"owners"`
+	Admins                    httpapi.List       `xml:"admins" json:"admins"`
+	Members                   httpapi.List       `xml:"members" json:"members"`
+	Outcasts                  httpapi.List       `xml:"outcasts" json:"outcasts"`
+	OwnerGroups               httpapi.List       `xml:"ownerGroups" json:"ownerGroups"`
+	AdminGroups               httpapi.List       `xml:"adminGroups" json:"adminGroups"`
+	MemberGroups              httpapi.List       `xml:"memberGroups" json:"memberGroups"`
+	OutcastGroups             httpapi.List       `xml:"outcastGroups" json:"outcastGroups"`
 }
 
-func list(l optList) []string { return l.Values }
+func list(l httpapi.List) []string { return l.Values }
 
-func boolPtr(f Flag) *bool { v := f.Value; return &v }
+func boolPtr(f httpapi.Flag) *bool { v := f.Value; return &v }
 
 // spec turns the entity into the operation's input.
 func (in roomIn) spec() ops.RoomSpec {
-	text := func(t Text) *string { v := t.Value; return &v }
+	text := func(t httpapi.Text) *string { v := t.Value; return &v }
 	allowPM := "anyone"
 	if in.AllowPM.Set && strings.TrimSpace(in.AllowPM.Value) != "" {
 		allowPM = strings.TrimSpace(in.AllowPM.Value)
@@ -257,12 +258,12 @@ func (in roomIn) spec() ops.RoomSpec {
 			CanOccupantsChangeSubject: boolPtr(in.CanOccupantsChangeSubject), CanOccupantsInvite: boolPtr(in.CanOccupantsInvite),
 			CanChangeNickname: boolPtr(in.CanChangeNickname), LogEnabled: boolPtr(in.LogEnabled),
 			LoginRestrictedToNickname: boolPtr(in.LoginRestrictedToNickname), MembersOnly: boolPtr(in.MembersOnly),
-			Moderated: boolPtr(in.Moderated), AllowPM: &allowPM, BroadcastPresenceRoles: in.BroadcastPresenceRoles.ptr(),
+			Moderated: boolPtr(in.Moderated), AllowPM: &allowPM, BroadcastPresenceRoles: in.BroadcastPresenceRoles.Ptr(),
 		},
 		Subject: in.Subject.Ptr(),
 		Owners:  list(in.Owners), Admins: list(in.Admins), Members: list(in.Members), Outcasts: list(in.Outcasts),
-		OwnerGroups: in.OwnerGroups.ptr(), AdminGroups: in.AdminGroups.ptr(),
-		MemberGroups: in.MemberGroups.ptr(), OutcastGroups: in.OutcastGroups.ptr(),
+		OwnerGroups: in.OwnerGroups.Ptr(), AdminGroups: in.AdminGroups.Ptr(),
+		MemberGroups: in.MemberGroups.Ptr(), OutcastGroups: in.OutcastGroups.Ptr(),
 	}
 	if in.CreationDate != nil && !in.CreationDate.IsZero() {
 		spec.Created = &in.CreationDate.Time
@@ -644,9 +645,9 @@ func (a *api) roomHistory(w http.ResponseWriter, r *http.Request) {
 // invitationIn is Openfire's MUCInvitationEntity (one target in the path)
 // or MUCInvitationsEntity (jidsToInvite).
 type invitationIn struct {
-	XMLName      xml.Name `xml:"mucInvitation" json:"-"`
-	Reason       Text     `xml:"reason" json:"reason"`
-	JIDsToInvite optList  `xml:"jidsToInvite" json:"jidsToInvite"`
+	XMLName      xml.Name     `xml:"mucInvitation" json:"-"`
+	Reason       httpapi.Text `xml:"reason" json:"reason"`
+	JIDsToInvite httpapi.List `xml:"jidsToInvite" json:"jidsToInvite"`
 }
 
 // decodeOptional decodes a body that may be left out.
@@ -734,7 +735,7 @@ func (l affiliationList) MarshalXML(e *xml.Encoder, _ xml.StartElement) error {
 }
 
 func (l affiliationList) MarshalJSON() ([]byte, error) {
-	return json.Marshal(map[string][]string{string(l.aff) + "s": orEmpty(l.jids)})
+	return json.Marshal(map[string][]string{string(l.aff) + "s": httpapi.NonNil(l.jids)})
 }
 
 // affiliationsIn is the body of POST and PUT /chatrooms/{room}/{affiliation}:
@@ -744,7 +745,7 @@ type affiliationsIn struct {
 }
 
 func (in *affiliationsIn) UnmarshalXML(d *xml.Decoder, start xml.StartElement) error {
-	var l optList
+	var l httpapi.List
 	if err := l.UnmarshalXML(d, start); err != nil {
 		return err
 	}
@@ -753,7 +754,7 @@ func (in *affiliationsIn) UnmarshalXML(d *xml.Decoder, start xml.StartElement) e
 }
 
 func (in *affiliationsIn) UnmarshalJSON(b []byte) error {
-	var l optList
+	var l httpapi.List
 	if err := l.UnmarshalJSON(b); err != nil {
 		return err
 	}
@@ -876,12 +877,4 @@ func (a *api) removeRoomGroup(w http.ResponseWriter, r *http.Request) {
 	a.affiliationHandler(http.StatusOK, func(r *http.Request, actor ops.Actor, t affiliationTarget) error {
 		return a.svc.RemoveRoomGroupAffiliation(r.Context(), actor, t.service, t.room, t.aff, t.name)
 	})(w, r)
-}
-
-// orEmpty makes a nil list an empty one ([] in JSON, not null).
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 	"time"
+	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 
@@ -88,7 +89,7 @@ const roomJSONOldExample = `{
 
 func TestRoomInXML(t *testing.T) {
 	var in roomIn
-	if err := decodeXML([]byte(roomXMLExample), &in); err != nil {
+	if err := httpapi.DecodeXML([]byte(roomXMLExample), &in); err != nil {
 		t.Fatal(err)
 	}
 	s := in.spec()
@@ -106,7 +107,7 @@ func TestRoomInXML(t *testing.T) {
 
 func TestRoomInJSON(t *testing.T) {
 	var in roomIn
-	if err := decodeJSON([]byte(roomJSONOldExample), &in); err != nil {
+	if err := httpapi.DecodeJSON([]byte(roomJSONOldExample), &in); err != nil {
 		t.Fatal(err)
 	}
 	s := in.spec()
@@ -119,7 +120,7 @@ func TestRoomInJSON(t *testing.T) {
 	// REST API 1.3.0 shapes: arrays and real booleans and numbers; what is
 	// left out is false or empty, the subject and roles are left alone.
 	in = roomIn{}
-	if err := decodeJSON([]byte(`{"roomName":"r","maxUsers":30,"persistent":true,"owners":["a@b"],"memberGroups":["staff"]}`), &in); err != nil {
+	if err := httpapi.DecodeJSON([]byte(`{"roomName":"r","maxUsers":30,"persistent":true,"owners":["a@b"],"memberGroups":["staff"]}`), &in); err != nil {
 		t.Fatal(err)
 	}
 	s = in.spec()
@@ -135,7 +136,7 @@ func TestRoomInJSON(t *testing.T) {
 		"owners not strings":    `{"roomName":"r","owners":[1]}`,
 	} {
 		in = roomIn{}
-		if err := decodeJSON([]byte(body), &in); !fault.Is(err, fault.BadRequest) {
+		if err := httpapi.DecodeJSON([]byte(body), &in); !fault.Is(err, fault.BadRequest) {
 			t.Errorf("%s: want BadRequest, got %v", name, err)
 		}
 	}
@@ -147,23 +148,23 @@ func TestRoomsIn(t *testing.T) {
 		"wrapped": `{"chatRooms":{"chatRoom":[{"roomName":"a"},{"roomName":"b"}]}}`,
 	} {
 		var in roomsIn
-		if err := decodeJSON([]byte(body), &in); err != nil || len(in.Rooms) != 2 || in.Rooms[1].RoomName.Value != "b" {
+		if err := httpapi.DecodeJSON([]byte(body), &in); err != nil || len(in.Rooms) != 2 || in.Rooms[1].RoomName.Value != "b" {
 			t.Errorf("%s: %+v %v", name, in, err)
 		}
 	}
 	var in roomsIn
-	if err := decodeJSON([]byte(`{"chatRooms":{"chatRoom":{"roomName":"a"}}}`), &in); err != nil || len(in.Rooms) != 1 {
+	if err := httpapi.DecodeJSON([]byte(`{"chatRooms":{"chatRoom":{"roomName":"a"}}}`), &in); err != nil || len(in.Rooms) != 1 {
 		t.Errorf("one wrapped room: %+v %v", in, err)
 	}
 	in = roomsIn{}
-	if err := decodeXML([]byte(`<chatRooms><chatRoom><roomName>a</roomName></chatRoom><chatRoom><roomName>b</roomName></chatRoom></chatRooms>`), &in); err != nil || len(in.Rooms) != 2 {
+	if err := httpapi.DecodeXML([]byte(`<chatRooms><chatRoom><roomName>a</roomName></chatRoom><chatRoom><roomName>b</roomName></chatRoom></chatRooms>`), &in); err != nil || len(in.Rooms) != 2 {
 		t.Errorf("xml: %+v %v", in, err)
 	}
 	in = roomsIn{}
-	if err := decodeJSON([]byte(`{"rooms":[]}`), &in); !fault.Is(err, fault.BadRequest) {
+	if err := httpapi.DecodeJSON([]byte(`{"rooms":[]}`), &in); !fault.Is(err, fault.BadRequest) {
 		t.Errorf("no chatRooms: want BadRequest, got %v", err)
 	}
-	if err := decodeXML([]byte(`<chatRoom><roomName>a</roomName></chatRoom>`), &in); !fault.Is(err, fault.BadRequest) {
+	if err := httpapi.DecodeXML([]byte(`<chatRoom><roomName>a</roomName></chatRoom>`), &in); !fault.Is(err, fault.BadRequest) {
 		t.Errorf("a single room for bulk: want BadRequest, got %v", err)
 	}
 }
@@ -205,12 +206,12 @@ func TestAffiliationList(t *testing.T) {
 		t.Errorf("json = %s", b)
 	}
 	var in affiliationsIn
-	if err := decodeXML(roomBody(`<members><member>a@x</member><member> b@x </member></members>`), &in); err != nil || !slices.Equal(in.jids, []string{"a@x", "b@x"}) {
+	if err := httpapi.DecodeXML(roomBody(`<members><member>a@x</member><member> b@x </member></members>`), &in); err != nil || !slices.Equal(in.jids, []string{"a@x", "b@x"}) {
 		t.Errorf("xml in = %v %v", in.jids, err)
 	}
 	for _, body := range []string{`{"members":["a@x"]}`, `["a@x"]`, `{"members":{"member":"a@x"}}`} {
 		in = affiliationsIn{}
-		if err := decodeJSON(roomBody(body), &in); err != nil || !slices.Equal(in.jids, []string{"a@x"}) {
+		if err := httpapi.DecodeJSON(roomBody(body), &in); err != nil || !slices.Equal(in.jids, []string{"a@x"}) {
 			t.Errorf("json in %s = %v %v", body, in.jids, err)
 		}
 	}

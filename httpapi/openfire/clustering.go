@@ -3,6 +3,7 @@ package openfire
 import (
 	"encoding/xml"
 	"net/http"
+	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 
@@ -23,11 +24,11 @@ type clusteringEntity struct {
 }
 
 type clusterNodeEntity struct {
-	XMLName      xml.Name  `xml:"clusterNode" json:"-"`
-	HostName     string    `xml:"hostName" json:"hostName"`
-	NodeID       string    `xml:"nodeID" json:"nodeID"`
-	JoinedTime   Timestamp `xml:"joinedTime" json:"joinedTime"`
-	SeniorMember bool      `xml:"seniorMember" json:"seniorMember"`
+	XMLName      xml.Name          `xml:"clusterNode" json:"-"`
+	HostName     string            `xml:"hostName" json:"hostName"`
+	NodeID       string            `xml:"nodeID" json:"nodeID"`
+	JoinedTime   httpapi.Timestamp `xml:"joinedTime" json:"joinedTime"`
+	SeniorMember bool              `xml:"seniorMember" json:"seniorMember"`
 }
 
 type clusterNodesEntity struct {
@@ -40,7 +41,7 @@ func (a *api) clusteringStatus(w http.ResponseWriter, r *http.Request) {
 }
 
 func (a *api) thisNode() clusterNodeEntity {
-	return clusterNodeEntity{HostName: a.svc.Node, NodeID: a.svc.Node, JoinedTime: Timestamp{a.svc.Started()}, SeniorMember: true}
+	return clusterNodeEntity{HostName: a.svc.Node, NodeID: a.svc.Node, JoinedTime: httpapi.Timestamp{Time: a.svc.Started()}, SeniorMember: true}
 }
 
 func (a *api) clusterNodes(w http.ResponseWriter, r *http.Request) {

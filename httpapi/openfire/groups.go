@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 
@@ -44,29 +45,22 @@ type groupsEntity struct {
 
 func groupOut(g ops.Group) groupEntity {
 	return groupEntity{Name: g.Name, Description: g.Description, Shared: g.Shared,
-		Admins: nonNil(g.Admins), Members: nonNil(g.Members)}
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
+		Admins: httpapi.NonNil(g.Admins), Members: httpapi.NonNil(g.Members)}
 }
 
 // groupIn is a group in a request body. <isshared> is the element name of
 // the plugin's older documentation.
 type groupIn struct {
-	XMLName     xml.Name `xml:"group" json:"-"`
-	Name        Text     `xml:"name" json:"name"`
-	Description Text     `xml:"description" json:"description"`
-	Admins      optList  `xml:"admins" json:"admins"`
-	Members     optList  `xml:"members" json:"members"`
-	Shared      Flag     `xml:"shared" json:"shared"`
-	IsShared    Flag     `xml:"isshared" json:"isshared"`
+	XMLName     xml.Name     `xml:"group" json:"-"`
+	Name        httpapi.Text `xml:"name" json:"name"`
+	Description httpapi.Text `xml:"description" json:"description"`
+	Admins      httpapi.List `xml:"admins" json:"admins"`
+	Members     httpapi.List `xml:"members" json:"members"`
+	Shared      httpapi.Flag `xml:"shared" json:"shared"`
+	IsShared    httpapi.Flag `xml:"isshared" json:"isshared"`
 }
 
-func (g groupIn) shared() Flag {
+func (g groupIn) shared() httpapi.Flag {
 	if g.Shared.Set {
 		return g.Shared
 	}
@@ -133,10 +127,10 @@ func (a *api) createGroup(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	g := ops.Group{Name: in.Name.Value, Description: in.Description.Value, Shared: in.shared().Value}
-	if p := in.Admins.ptr(); p != nil {
+	if p := in.Admins.Ptr(); p != nil {
 		g.Admins = *p
 	}
-	if p := in.Members.ptr(); p != nil {
+	if p := in.Members.Ptr(); p != nil {
 		g.Members = *p
 	}
 	if err := a.svc.CreateGroup(r.Context(), a.actor(r), g); err != nil {
@@ -162,7 +156,7 @@ func (a *api) updateGroup(w http.ResponseWriter, r *http.Request) {
 			"Could not update the group. The group name is different to the payload group name.").About(name+" != "+in.Name.Value))
 		return
 	}
-	c := ops.GroupChange{Description: in.Description.Ptr(), Admins: in.Admins.ptr(), Members: in.Members.ptr()}
+	c := ops.GroupChange{Description: in.Description.Ptr(), Admins: in.Admins.Ptr(), Members: in.Members.Ptr()}
 	if sh := in.shared(); sh.Set {
 		c.Shared = &sh.Value
 	}
@@ -196,9 +190,9 @@ type userGroupsEntity struct {
 // userGroupsIn is the body naming groups: <groups><groupname/>...</groups>,
 // {"groupnames":[...]} or the old {"groupname":[...]} / {"groupname":"a"}.
 type userGroupsIn struct {
-	XMLName    xml.Name `xml:"groups" json:"-"`
-	GroupNames optList  `xml:"groupname" json:"groupnames"`
-	GroupName  optList  `xml:"-" json:"groupname"`
+	XMLName    xml.Name     `xml:"groups" json:"-"`
+	GroupNames httpapi.List `xml:"groupname" json:"groupnames"`
+	GroupName  httpapi.List `xml:"-" json:"groupname"`
 }
 
 // UnmarshalXML reads the <groupname/> children.
@@ -206,7 +200,7 @@ func (g *userGroupsIn) UnmarshalXML(d *xml.Decoder, start xml.StartElement) erro
 	if start.Name.Local != "groups" {
 		return fault.New(fault.BadRequest, "expected a <groups> element, got <%s>", start.Name.Local)
 	}
-	var l optList
+	var l httpapi.List
 	if err := l.UnmarshalXML(d, start); err != nil {
 		return err
 	}
@@ -229,7 +223,7 @@ func (a *api) userGroups(w http.ResponseWriter, r *http.Request) {
 		a.failAs(w, r, err, userGroupFailure(err, username))
 		return
 	}
-	a.write(w, r, http.StatusOK, userGroupsEntity{GroupNames: nonNil(names)})
+	a.write(w, r, http.StatusOK, userGroupsEntity{GroupNames: httpapi.NonNil(names)})
 }
 
 func (a *api) addUserToGroups(w http.ResponseWriter, r *http.Request) {

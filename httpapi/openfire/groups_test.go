@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"reflect"
 	"testing"
+	"xmpprest/httpapi"
 
 	"xmpprest/component/fault"
 	"xmpprest/httpapi/ops"
@@ -16,30 +17,30 @@ func TestDecodeGroupShapes(t *testing.T) {
 	for _, c := range []struct {
 		name, contentType, body string
 		admins, members         *[]string
-		shared                  Flag
-		description             Text
+		shared                  httpapi.Flag
+		description             httpapi.Text
 	}{
 		{"xml", mimeXML, `<group><name>G</name><description>d</description><admins><admin>a</admin></admins><members><member>b</member><member>c@x.org</member></members><shared>true</shared></group>`,
-			&[]string{"a"}, &[]string{"b", "c@x.org"}, Flag{true, true}, Text{true, "d"}},
+			&[]string{"a"}, &[]string{"b", "c@x.org"}, httpapi.Flag{Set: true, Value: true}, httpapi.Text{Set: true, Value: "d"}},
 		{"xml old isshared, no lists", mimeXML, `<group><name>G</name><isshared>false</isshared></group>`,
-			nil, nil, Flag{true, false}, Text{}},
-		{"xml empty members", mimeXML, `<group><name>G</name><members/></group>`,
-			nil, &[]string{}, Flag{}, Text{}},
+			nil, nil, httpapi.Flag{Set: true, Value: false}, httpapi.Text{}},
+		{"xml empty members (not given)", mimeXML, `<group><name>G</name><members/></group>`,
+			nil, nil, httpapi.Flag{}, httpapi.Text{}},
 		{"json", mimeJSON, `{"name":"G","description":"d","admins":["a"],"members":["b"],"shared":true}`,
-			&[]string{"a"}, &[]string{"b"}, Flag{true, true}, Text{true, "d"}},
+			&[]string{"a"}, &[]string{"b"}, httpapi.Flag{Set: true, Value: true}, httpapi.Text{Set: true, Value: "d"}},
 		{"json nulls and false", mimeJSON, `{"name":"G","description":null,"admins":null,"members":false,"shared":null}`,
-			nil, nil, Flag{}, Text{}},
+			nil, nil, httpapi.Flag{}, httpapi.Text{}},
 		{"json wrapped lists", mimeJSON, `{"name":"G","admins":{"admin":"a"},"members":{"member":["b","c"]},"shared":"true"}`,
-			&[]string{"a"}, &[]string{"b", "c"}, Flag{true, true}, Text{}},
+			&[]string{"a"}, &[]string{"b", "c"}, httpapi.Flag{Set: true, Value: true}, httpapi.Text{}},
 	} {
 		var g groupIn
 		if err := decode(request(c.contentType, "", c.body), &g); err != nil {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		if g.Name.Value != "G" || !reflect.DeepEqual(g.Admins.ptr(), c.admins) || !reflect.DeepEqual(g.Members.ptr(), c.members) ||
+		if g.Name.Value != "G" || !reflect.DeepEqual(g.Admins.Ptr(), c.admins) || !reflect.DeepEqual(g.Members.Ptr(), c.members) ||
 			g.shared() != c.shared || g.Description != c.description {
-			t.Errorf("%s: got admins %v members %v shared %+v description %+v", c.name, g.Admins.ptr(), g.Members.ptr(), g.shared(), g.Description)
+			t.Errorf("%s: got admins %v members %v shared %+v description %+v", c.name, g.Admins.Ptr(), g.Members.Ptr(), g.shared(), g.Description)
 		}
 	}
 	for _, bad := range []struct{ contentType, body string }{

@@ -3,6 +3,7 @@ package openfire
 import (
 	"encoding/xml"
 	"net/http"
+	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 )
@@ -13,9 +14,9 @@ func (a *api) routesMessages(r *mux.Router) {
 
 // messageIn is the body of a broadcast.
 type messageIn struct {
-	XMLName xml.Name `xml:"message" json:"-"`
-	Subject Text     `xml:"subject" json:"subject"`
-	Body    Text     `xml:"body" json:"body"`
+	XMLName xml.Name     `xml:"message" json:"-"`
+	Subject httpapi.Text `xml:"subject" json:"subject"`
+	Body    httpapi.Text `xml:"body" json:"body"`
 }
 
 func (a *api) broadcast(w http.ResponseWriter, r *http.Request) {

@@ -94,13 +94,7 @@ func (a *api) handle(r *mux.Router, path string, h http.HandlerFunc, methods ...
 
 // actor is who makes the request, for the audit log.
 func (a *api) actor(r *http.Request) ops.Actor {
-	// Every Openfire credential (the shared secret, a Basic login of a JID
-	// in [auth] admins) administers the whole service.
-	act := ops.Actor{ClientAddress: clientAddress(r), RequestID: httpapi.RequestID(r.Context()), Role: ops.RoleServiceAdmin}
-	if p, ok := httpapi.PrincipalFrom(r.Context()); ok {
-		act.Name = p.Name
-	}
-	return act
+	return httpapi.Actor(r)
 }
 
 // pathVar returns a percent-decoded path parameter.

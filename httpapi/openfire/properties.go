@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"reflect"
+	"xmpprest/httpapi"
 
 	"xmpprest/httpapi/ops"
 )
@@ -21,10 +22,10 @@ type propertyEntity struct {
 // UnmarshalJSON reads {"key","value"} or {"@key","@value"}.
 func (p *propertyEntity) UnmarshalJSON(b []byte) error {
 	var raw struct {
-		Key   *Text `json:"key"`
-		Value *Text `json:"value"`
-		AtKey *Text `json:"@key"`
-		AtVal *Text `json:"@value"`
+		Key   *httpapi.Text `json:"key"`
+		Value *httpapi.Text `json:"value"`
+		AtKey *httpapi.Text `json:"@key"`
+		AtVal *httpapi.Text `json:"@value"`
 	}
 	if bytes.Equal(bytes.TrimSpace(b), []byte("null")) {
 		return nil
@@ -36,7 +37,7 @@ func (p *propertyEntity) UnmarshalJSON(b []byte) error {
 		}
 		return err
 	}
-	pick := func(a, b *Text) string {
+	pick := func(a, b *httpapi.Text) string {
 		if a != nil && a.Set {
 			return a.Value
 		}

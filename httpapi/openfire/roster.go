@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
+	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 
@@ -53,15 +54,15 @@ type rosterEntity struct {
 // clients send for "nickname"; groups may be {"groups":{"group":[...]}} in
 // old JSON.
 type rosterItemIn struct {
-	XMLName          xml.Name `xml:"rosterItem" json:"-"`
-	JID              Text     `xml:"jid" json:"jid"`
-	Nickname         Text     `xml:"nickname" json:"nickname"`
-	Name             Text     `xml:"name" json:"name"`
-	SubscriptionType subType  `xml:"subscriptionType" json:"subscriptionType"`
-	Groups           optList  `xml:"groups" json:"groups"`
+	XMLName          xml.Name     `xml:"rosterItem" json:"-"`
+	JID              httpapi.Text `xml:"jid" json:"jid"`
+	Nickname         httpapi.Text `xml:"nickname" json:"nickname"`
+	Name             httpapi.Text `xml:"name" json:"name"`
+	SubscriptionType subType      `xml:"subscriptionType" json:"subscriptionType"`
+	Groups           httpapi.List `xml:"groups" json:"groups"`
 }
 
-func (in rosterItemIn) nickname() Text {
+func (in rosterItemIn) nickname() httpapi.Text {
 	if in.Nickname.Set {
 		return in.Nickname
 	}
@@ -148,7 +149,7 @@ func (a *api) getRoster(w http.ResponseWriter, r *http.Request) {
 	out := rosterEntity{Items: make([]rosterItemEntity, 0, len(items))}
 	for _, it := range items {
 		out.Items = append(out.Items, rosterItemEntity{JID: it.JID, Nickname: it.Name,
-			SubscriptionType: subscriptionNumber(it.Subscription), Groups: nonNil(it.Groups)})
+			SubscriptionType: subscriptionNumber(it.Subscription), Groups: httpapi.NonNil(it.Groups)})
 	}
 	a.write(w, r, http.StatusOK, out)
 }
@@ -176,7 +177,7 @@ func (a *api) addRosterItem(w http.ResponseWriter, r *http.Request) {
 		}
 		item.Subscription = subscriptionTypes[in.SubscriptionType.Value]
 	}
-	if p := in.Groups.ptr(); p != nil {
+	if p := in.Groups.Ptr(); p != nil {
 		item.Groups = *p
 	}
 	if err := a.svc.AddRosterItem(r.Context(), a.actor(r), username, item); err != nil {
@@ -201,7 +202,7 @@ func (a *api) updateRosterItem(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, fault.New(fault.BadRequest, "the jid of the body (%s) is not the jid of the path (%s)", in.JID.Value, contact).About(contact))
 		return
 	}
-	c := ops.RosterChange{Name: in.nickname().Ptr(), Groups: in.Groups.ptr()}
+	c := ops.RosterChange{Name: in.nickname().Ptr(), Groups: in.Groups.Ptr()}
 	if in.SubscriptionType.Set {
 		sub := subscriptionTypes[in.SubscriptionType.Value]
 		c.Subscription = &sub

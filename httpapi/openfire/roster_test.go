@@ -31,8 +31,8 @@ func TestDecodeRosterItemShapes(t *testing.T) {
 			t.Errorf("%s: %v", c.name, err)
 			continue
 		}
-		if in.JID.Value != "b@x.org" || in.nickname().Value != c.nickname || in.SubscriptionType != c.sub || !reflect.DeepEqual(in.Groups.ptr(), c.groups) {
-			t.Errorf("%s: got %+v nickname %q groups %v", c.name, in, in.nickname().Value, in.Groups.ptr())
+		if in.JID.Value != "b@x.org" || in.nickname().Value != c.nickname || in.SubscriptionType != c.sub || !reflect.DeepEqual(in.Groups.Ptr(), c.groups) {
+			t.Errorf("%s: got %+v nickname %q groups %v", c.name, in, in.nickname().Value, in.Groups.Ptr())
 		}
 	}
 	for _, bad := range []struct{ contentType, body string }{

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 
@@ -21,13 +22,13 @@ func (a *api) routesSecurityLog(r *mux.Router) {
 // JID, or "secret" for the shared secret), as in Openfire; details add the
 // user the change concerned and the client's address.
 type logEntity struct {
-	XMLName   xml.Name  `xml:"log" json:"-"`
-	LogID     int64     `xml:"logId" json:"logId"`
-	Username  string    `xml:"username" json:"username"`
-	Timestamp Timestamp `xml:"timestamp" json:"timestamp"`
-	Summary   string    `xml:"summary" json:"summary"`
-	Node      string    `xml:"node" json:"node"`
-	Details   string    `xml:"details,omitempty" json:"details,omitempty"`
+	XMLName   xml.Name          `xml:"log" json:"-"`
+	LogID     int64             `xml:"logId" json:"logId"`
+	Username  string            `xml:"username" json:"username"`
+	Timestamp httpapi.Timestamp `xml:"timestamp" json:"timestamp"`
+	Summary   string            `xml:"summary" json:"summary"`
+	Node      string            `xml:"node" json:"node"`
+	Details   string            `xml:"details,omitempty" json:"details,omitempty"`
 }
 
 type logsEntity struct {
@@ -73,7 +74,7 @@ func (a *api) securityLog(w http.ResponseWriter, r *http.Request) {
 		if e.ClientAddress != "" {
 			details = append(details, "client: "+e.ClientAddress)
 		}
-		out.Logs = append(out.Logs, logEntity{LogID: e.ID, Username: e.Actor, Timestamp: Timestamp{e.At},
+		out.Logs = append(out.Logs, logEntity{LogID: e.ID, Username: e.Actor, Timestamp: httpapi.Timestamp{Time: e.At},
 			Summary: e.Summary, Node: e.Node, Details: strings.Join(details, "; ")})
 	}
 	a.write(w, r, http.StatusOK, out)
@@ -96,7 +97,7 @@ func queryTime(v, name string) (time.Time, error) {
 		}
 		return time.Unix(n, 0), nil
 	}
-	t, err := parseTime(v)
+	t, err := httpapi.ParseTime(v)
 	if err != nil {
 		return time.Time{}, fault.New(fault.BadRequest, "%s: %q is not a time: send epoch seconds or ISO-8601", name, v)
 	}

@@ -3,6 +3,7 @@ package openfire
 import (
 	"encoding/xml"
 	"net/http"
+	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 
@@ -20,19 +21,19 @@ func (a *api) routesSessions(r *mux.Router) {
 // tell (creation and last action dates, TLS) is left out rather than made
 // up.
 type sessionEntity struct {
-	XMLName        xml.Name   `xml:"session" json:"-"`
-	SessionID      string     `xml:"sessionId" json:"sessionId"`
-	Username       string     `xml:"username" json:"username"`
-	Resource       string     `xml:"resource,omitempty" json:"resource,omitempty"`
-	Node           string     `xml:"node" json:"node"`
-	SessionStatus  string     `xml:"sessionStatus" json:"sessionStatus"`
-	PresenceStatus string     `xml:"presenceStatus,omitempty" json:"presenceStatus,omitempty"`
-	Priority       *int       `xml:"priority,omitempty" json:"priority,omitempty"`
-	HostAddress    string     `xml:"hostAddress,omitempty" json:"hostAddress,omitempty"`
-	HostName       string     `xml:"hostName,omitempty" json:"hostName,omitempty"`
-	CreationDate   *Timestamp `xml:"creationDate,omitempty" json:"creationDate,omitempty"`
-	LastActionDate *Timestamp `xml:"lastActionDate,omitempty" json:"lastActionDate,omitempty"`
-	Secure         *bool      `xml:"secure,omitempty" json:"secure,omitempty"`
+	XMLName        xml.Name           `xml:"session" json:"-"`
+	SessionID      string             `xml:"sessionId" json:"sessionId"`
+	Username       string             `xml:"username" json:"username"`
+	Resource       string             `xml:"resource,omitempty" json:"resource,omitempty"`
+	Node           string             `xml:"node" json:"node"`
+	SessionStatus  string             `xml:"sessionStatus" json:"sessionStatus"`
+	PresenceStatus string             `xml:"presenceStatus,omitempty" json:"presenceStatus,omitempty"`
+	Priority       *int               `xml:"priority,omitempty" json:"priority,omitempty"`
+	HostAddress    string             `xml:"hostAddress,omitempty" json:"hostAddress,omitempty"`
+	HostName       string             `xml:"hostName,omitempty" json:"hostName,omitempty"`
+	CreationDate   *httpapi.Timestamp `xml:"creationDate,omitempty" json:"creationDate,omitempty"`
+	LastActionDate *httpapi.Timestamp `xml:"lastActionDate,omitempty" json:"lastActionDate,omitempty"`
+	Secure         *bool              `xml:"secure,omitempty" json:"secure,omitempty"`
 }
 
 type sessionsEntity struct {

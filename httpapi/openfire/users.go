@@ -5,6 +5,7 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strings"
+	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 
@@ -42,10 +43,10 @@ func userOut(u ops.User) userEntity {
 // userIn is a user in a request body.
 type userIn struct {
 	XMLName    xml.Name     `xml:"user" json:"-"`
-	Username   Text         `xml:"username" json:"username"`
-	Password   Text         `xml:"password" json:"password"`
-	Name       Text         `xml:"name" json:"name"`
-	Email      Text         `xml:"email" json:"email"`
+	Username   httpapi.Text `xml:"username" json:"username"`
+	Password   httpapi.Text `xml:"password" json:"password"`
+	Name       httpapi.Text `xml:"name" json:"name"`
+	Email      httpapi.Text `xml:"email" json:"email"`
 	Properties propertyList `xml:"properties" json:"properties"`
 }
 

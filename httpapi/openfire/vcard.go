@@ -4,6 +4,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 
@@ -45,10 +46,7 @@ func (a *api) setVCard(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	format, err := bodyFormat(r)
-	if err == nil && format != mimeXML {
-		err = errUnsupportedMedia{r.Header.Get("Content-Type")}
-	}
+	_, err = httpapi.BodyFormat(r, mimeXML)
 	if err != nil {
 		a.fail(w, r, err)
 		return

@@ -1,0 +1,128 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/gorilla/mux"
+)
+
+// Handler serves one request. It returns the error to report instead of
+// writing it: the dialect's ErrorWriter turns it into the dialect's error
+// body and status (see fault for the kinds).
+type Handler func(w http.ResponseWriter, r *http.Request) error
+
+// ErrorWriter writes err in a dialect's own error shape.
+type ErrorWriter func(w http.ResponseWriter, r *http.Request, err error)
+
+// Route declares one route of a dialect. The router, the route walk of the
+// tests and the API documents are all made from these declarations.
+type Route struct {
+	Method  string
+	Path    string // a gorilla/mux template below the dialect's prefix
+	Handler Handler
+	// Summary says in a line what the route does.
+	Summary string
+	// Public routes are served without credentials.
+	Public bool
+	// Streams marks a long-lived response (Server-Sent Events): the
+	// request timeout does not apply to it.
+	Streams bool
+}
+
+// Dialect is a REST dialect's routes mounted under one prefix, with its
+// error shape and its authentication.
+type Dialect struct {
+	Name   string
+	Prefix string
+	Routes []Route
+	// Errors writes every error a handler returns.
+	Errors ErrorWriter
+	// Guard authenticates the routes that are not Public; nil serves them
+	// all without credentials.
+	Guard mux.MiddlewareFunc
+	// TrailingSlash also serves every path with a "/" appended.
+	TrailingSlash bool
+}
+
+// Mount adds d's routes to r.
+func (d Dialect) Mount(r *mux.Router) {
+	for _, rt := range d.Routes {
+		var h http.Handler = d.Serve(rt.Handler)
+		if !rt.Public && d.Guard != nil {
+			h = d.Guard(h)
+		}
+		paths := []string{d.Prefix + rt.Path}
+		if d.TrailingSlash {
+			paths = append(paths, d.Prefix+rt.Path+"/")
+		}
+		for _, p := range paths {
+			mr := r.Handle(p, h).Methods(rt.Method)
+			if rt.Streams {
+				streamRoutes.Store(mr, true)
+			}
+		}
+		registered.Lock()
+		registered.routes = append(registered.routes, DeclaredRoute{Dialect: d.Name, Prefix: d.Prefix, Route: rt})
+		registered.Unlock()
+	}
+}
+
+// Serve adapts h to net/http, writing any error it returns with d.Errors.
+func (d Dialect) Serve(h Handler) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			d.Errors(w, r, err)
+		}
+	}
+}
+
+// DeclaredRoute is a route as mounted, for documents and route walks.
+type DeclaredRoute struct {
+	Dialect string
+	Prefix  string
+	Route
+}
+
+var (
+	streamRoutes sync.Map // *mux.Route -> true
+	registered   struct {
+		sync.Mutex
+		routes []DeclaredRoute
+	}
+)
+
+// DeclaredRoutes returns every route mounted through Dialect.Mount in this
+// process, in order.
+func DeclaredRoutes() []DeclaredRoute {
+	registered.Lock()
+	defer registered.Unlock()
+	return append([]DeclaredRoute(nil), registered.routes...)
+}
+
+// Streams reports whether r was routed to a route declared as streaming.
+func Streams(r *http.Request) bool {
+	cur := mux.CurrentRoute(r)
+	if cur == nil {
+		return false
+	}
+	_, ok := streamRoutes.Load(cur)
+	return ok
+}
+
+// withTimeout bounds the request's context, except for streaming routes.
+func withTimeout(d time.Duration) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if d <= 0 || Streams(r) {
+				next.ServeHTTP(w, r)
+				return
+			}
+			ctx, cancel := context.WithTimeout(r.Context(), d)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+}
