@@ -268,3 +268,9 @@ func (m *Manager) reapIdle() {
 		}
 	}
 }
+
+// CheckPassword checks user's password by a login, closing that session at
+// once. Errors are as for c2s.CheckPassword.
+func (m *Manager) CheckPassword(ctx context.Context, user jid.JID, password string) error {
+	return c2s.CheckPassword(ctx, m.cfg.C2S, user.Bare(), password)
+}
