@@ -240,7 +240,18 @@ func (s *Session) onPresence(raw []byte) {
 		if p.Type == "" {
 			ev.Type = "presence"
 		}
-	case "subscribe", "subscribed", "unsubscribe", "unsubscribed":
+	case "subscribe", "unsubscribe":
+		s.mu.Lock()
+		if s.asking == nil {
+			s.asking = map[string]bool{}
+		}
+		if p.Type == "subscribe" {
+			s.asking[from.Bare().String()] = true
+		} else {
+			delete(s.asking, from.Bare().String())
+		}
+		s.mu.Unlock()
+	case "subscribed", "unsubscribed":
 	default:
 		return
 	}

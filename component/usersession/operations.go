@@ -215,14 +215,43 @@ func (s *Session) SetRosterItem(ctx context.Context, it RosterItem) error {
 		groups = []string{}
 	}
 	q := rosterQuery{Items: []rosterItemXML{{JID: it.JID, Name: it.Name, Groups: groups}}}
-	return s.iq(ctx, stanza.IQ{ID: newID(), Type: stanza.SetIQ}, encode(q), nil)
+	if err := s.iq(ctx, stanza.IQ{ID: newID(), Type: stanza.SetIQ}, encode(q), nil); err != nil {
+		return err
+	}
+	// The server's push may come after its answer: the roster is current
+	// as soon as this returns.
+	s.mu.Lock()
+	if s.roster != nil {
+		cur, ok := s.roster[it.JID]
+		if !ok {
+			cur = RosterItem{JID: it.JID, Subscription: "none"}
+		}
+		cur.Name, cur.Groups = it.Name, it.Groups
+		s.roster[it.JID] = cur
+	}
+	s.mu.Unlock()
+	return nil
+}
+
+// Asking reports whether contact asked to see the user's presence and
+// waits for an answer.
+func (s *Session) Asking(contact jid.JID) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.asking[contact.Bare().String()]
 }
 
 // RemoveRosterItem removes a contact from the roster (which also cancels
 // the subscriptions both ways).
 func (s *Session) RemoveRosterItem(ctx context.Context, contact jid.JID) error {
 	q := rosterQuery{Items: []rosterItemXML{{JID: contact.Bare().String(), Subscription: "remove"}}}
-	return s.iq(ctx, stanza.IQ{ID: newID(), Type: stanza.SetIQ}, encode(q), nil)
+	if err := s.iq(ctx, stanza.IQ{ID: newID(), Type: stanza.SetIQ}, encode(q), nil); err != nil {
+		return err
+	}
+	s.mu.Lock()
+	delete(s.roster, contact.Bare().String())
+	s.mu.Unlock()
+	return nil
 }
 
 // SendSubscription sends a subscription presence (subscribe, subscribed,
@@ -233,7 +262,15 @@ func (s *Session) SendSubscription(ctx context.Context, contact jid.JID, typ str
 	default:
 		return fault.New(fault.BadRequest, "%q is not a subscription request", typ)
 	}
-	return s.send(ctx, presenceStanza(contact.Bare(), typ, "", ""))
+	if err := s.send(ctx, presenceStanza(contact.Bare(), typ, "", "")); err != nil {
+		return err
+	}
+	if typ == "subscribed" || typ == "unsubscribed" {
+		s.mu.Lock()
+		delete(s.asking, contact.Bare().String())
+		s.mu.Unlock()
+	}
+	return nil
 }
 
 // ArchiveQuery selects messages of the user's archive (XEP-0313).

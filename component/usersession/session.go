@@ -54,6 +54,9 @@ type Session struct {
 	streams  int
 	endErr   error
 	archive  map[string]*archiveQuery // MAM queryid -> collector
+	// asking are the contacts whose subscription requests wait for the
+	// user's answer.
+	asking map[string]bool
 	stopOnce sync.Once
 }
 

@@ -201,7 +201,8 @@ func checkEntry(e RosterEntry) error {
 }
 
 // AddRosterItem adds a contact to the caller's roster and asks for their
-// presence (a subscription request the contact sees).
+// presence (a subscription request the contact sees); when the contact had
+// asked for the caller's presence, that request is approved.
 func (s *Service) AddRosterItem(ctx context.Context, c Caller, e RosterEntry) error {
 	sess, err := c.self()
 	if err != nil {
@@ -218,10 +219,20 @@ func (s *Service) AddRosterItem(ctx context.Context, c Caller, e RosterEntry) er
 		return fault.New(fault.BadRequest, "a user cannot add themselves to their roster")
 	}
 	if _, ok := sess.RosterItem(j); ok {
+		if sess.Asking(j) {
+			// Adding a contact already there who asks: the answer is yes.
+			return sess.SendSubscription(ctx, j, "subscribed")
+		}
 		return fault.New(fault.Conflict, "%s is in the roster already: update it with PUT", j.Bare()).About(j.Bare().String())
 	}
 	if err := sess.SetRosterItem(ctx, usersession.RosterItem{JID: j.Bare().String(), Name: e.Name, Groups: e.Groups}); err != nil {
 		return err
+	}
+	// Adding a contact who asked to see the user's presence answers yes.
+	if sess.Asking(j) {
+		if err := sess.SendSubscription(ctx, j, "subscribed"); err != nil {
+			return err
+		}
 	}
 	return sess.SendSubscription(ctx, j, "subscribe")
 }

@@ -21,6 +21,7 @@ import (
 	"xmpprest/component"
 	"xmpprest/component/c2s"
 	"xmpprest/component/fault"
+	"xmpprest/component/usersession"
 	"xmpprest/httpapi"
 	"xmpprest/httpapi/ops"
 	"xmpprest/store"
@@ -33,6 +34,9 @@ type Daemon struct {
 	Store *store.Store
 	Link  *component.Link
 	Ops   *ops.Service
+	// Sessions are the live sessions of users signed in to the SparkWeb
+	// API (nil when it is off).
+	Sessions *usersession.Manager
 
 	srv      *http.Server
 	listener net.Listener
@@ -81,6 +85,11 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		Auth:           auth,
 	})
 	registerDialects(router, d.Ops, auth)
+	if err := d.startSparkWeb(router); err != nil {
+		d.Link.Close()
+		d.Store.Close()
+		return nil, err
+	}
 
 	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
@@ -93,6 +102,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Event streams never finish by themselves: ending the sessions ends
+	// them, so that a graceful shutdown does not wait for them.
+	d.srv.RegisterOnShutdown(d.stopSparkWeb)
 	go func() { d.served <- d.srv.Serve(d.listener) }()
 	log.Info("serving HTTP", "address", d.listener.Addr().String())
 	return d, nil
@@ -125,6 +137,7 @@ func (d *Daemon) shutdown(ctx context.Context) error {
 	if e := <-d.served; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}
+	d.stopSparkWeb()
 	d.Link.Close()
 	if e := d.Store.Close(); e != nil && err == nil {
 		err = e
