@@ -56,7 +56,7 @@ type Session struct {
 	archive  map[string]*archiveQuery // MAM queryid -> collector
 	// asking are the contacts whose subscription requests wait for the
 	// user's answer.
-	asking map[string]bool
+	asking   map[string]bool
 	stopOnce sync.Once
 }
 

@@ -20,7 +20,7 @@ func (s *Service) Profile(ctx context.Context, c Caller) (ops.User, error) {
 // stay as they are.
 type ProfileChange struct {
 	Name, Email, Password *string
-	Properties           []ops.Property
+	Properties            []ops.Property
 }
 
 // UpdateProfile changes the caller's name, email, properties or password

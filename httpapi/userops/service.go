@@ -359,8 +359,6 @@ func (s *Service) checkPassword(ctx context.Context, j jid.JID, password, client
 	return nil
 }
 
-
-
 // defaultChallengeTTL bounds a WebAuthn ceremony when nothing else does.
 const defaultChallengeTTL = 5 * time.Minute
 

@@ -105,8 +105,8 @@ func TestSparkWebChat(t *testing.T) {
 		b.SendRaw(ctx, fmt.Sprintf("<presence to='%s' type='subscribed'/>", alice))
 		type rosterItem struct {
 			JID, Nickname, Show, Status string
-			SubscriptionType          int
-			Groups                    []string
+			SubscriptionType            int
+			Groups                      []string
 		}
 		var roster struct{ Roster []rosterItem }
 		eventually(t, 10*time.Second, "mutual subscription with bob, bob seen online", func() bool {
