@@ -278,18 +278,22 @@ type failures struct {
 	since time.Time
 }
 
-// Up to maxFailures failures per failureWindow, per account and per
-// address.
+// Up to maxFailures failures per failureWindow per account, and
+// maxAddressFailures per client address (which may serve many users).
 const (
-	maxFailures   = 5
-	failureWindow = 5 * time.Minute
+	maxFailures        = 5
+	maxAddressFailures = 50
+	failureWindow      = 5 * time.Minute
 )
 
-func (l *limiter) check(keys ...string) error {
+// addressKey is the limiter's key of a client address.
+func addressKey(addr string) string { return "address " + addr }
+
+func (l *limiter) check(user, addr string) error {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := time.Now()
-	for _, k := range keys {
+	for k, limit := range map[string]int{user: maxFailures, addressKey(addr): maxAddressFailures} {
 		f := l.fails[k]
 		if f == nil {
 			continue
@@ -298,7 +302,7 @@ func (l *limiter) check(keys ...string) error {
 			delete(l.fails, k)
 			continue
 		}
-		if f.n >= maxFailures {
+		if f.n >= limit {
 			wait := failureWindow - now.Sub(f.since)
 			return fault.Wrap(fault.Denied, ErrRateLimited, "too many failed attempts: try again in %d seconds", int(wait.Seconds())+1)
 		}
@@ -306,7 +310,7 @@ func (l *limiter) check(keys ...string) error {
 	return nil
 }
 
-func (l *limiter) fail(keys ...string) {
+func (l *limiter) fail(user, addr string) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.fails == nil {
@@ -320,7 +324,7 @@ func (l *limiter) fail(keys ...string) {
 			}
 		}
 	}
-	for _, k := range keys {
+	for _, k := range []string{user, addressKey(addr)} {
 		f := l.fails[k]
 		if f == nil || now.Sub(f.since) > failureWindow {
 			f = &failures{since: now}
