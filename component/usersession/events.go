@@ -35,7 +35,8 @@ const subscriberBuffer = 256
 type Hub struct {
 	mu     sync.Mutex
 	next   uint64
-	ring   []Event // the last len(ring) events, oldest at start
+	ring   []Event // the last events (at most max), oldest at start
+	max    int
 	start  int
 	count  int
 	subs   map[*Subscription]struct{}
@@ -49,7 +50,7 @@ func NewHub(replay int) *Hub {
 	}
 	return &Hub{
 		next: uint64(time.Now().UnixMicro()),
-		ring: make([]Event, replay),
+		max:  replay,
 		subs: map[*Subscription]struct{}{},
 	}
 }
@@ -96,13 +97,14 @@ func (h *Hub) Publish(name string, data []byte) Event {
 	if h.closed {
 		return ev
 	}
-	n := len(h.ring)
-	if h.count < n {
-		h.ring[(h.start+h.count)%n] = ev
+	// The buffer grows as events come (an idle user costs nothing), up
+	// to max, then wraps.
+	if h.count < h.max {
+		h.ring = append(h.ring, ev)
 		h.count++
 	} else {
 		h.ring[h.start] = ev
-		h.start = (h.start + 1) % n
+		h.start = (h.start + 1) % h.max
 	}
 	for s := range h.subs {
 		select {
