@@ -38,6 +38,9 @@ type Daemon struct {
 	// API (nil when it is off).
 	Sessions *usersession.Manager
 
+	sweepStop    chan struct{}
+	sparkWebOnce sync.Once
+
 	srv      *http.Server
 	listener net.Listener
 	served   chan error
@@ -93,6 +96,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 
 	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
+		d.stopSparkWeb()
 		d.Link.Close()
 		d.Store.Close()
 		return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)

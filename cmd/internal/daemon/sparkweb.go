@@ -1,7 +1,9 @@
 package daemon
 
 import (
+	"context"
 	"fmt"
+	"time"
 
 	"github.com/gorilla/mux"
 
@@ -49,12 +51,37 @@ func (d *Daemon) startSparkWeb(r *mux.Router) error {
 		},
 	}
 	sparkweb.Dialect(svc, sparkweb.Options{Heartbeat: sw.Heartbeat.Duration}).Mount(r)
+	d.sweepStop = make(chan struct{})
+	go d.sweepTokens(sw.TokenIdle.Duration)
 	return nil
+}
+
+// tokenSweepEvery is how often expired user tokens are deleted (a token
+// is refused once expired in any case).
+const tokenSweepEvery = 10 * time.Minute
+
+func (d *Daemon) sweepTokens(idle time.Duration) {
+	tick := time.NewTicker(tokenSweepEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-d.sweepStop:
+			return
+		case <-tick.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := d.Store.DeleteExpiredUserTokens(ctx, idle); err != nil {
+				d.log.Warn("could not delete expired user tokens", "err", err)
+			}
+			cancel()
+		}
+	}
 }
 
 // stopSparkWeb ends the users' sessions (and with them the event streams).
 func (d *Daemon) stopSparkWeb() {
-	if d.Sessions != nil {
-		d.Sessions.Close()
+	if d.Sessions == nil {
+		return
 	}
+	d.sparkWebOnce.Do(func() { close(d.sweepStop) })
+	d.Sessions.Close()
 }

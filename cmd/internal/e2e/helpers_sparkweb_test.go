@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"xmpprest/cmd/internal/config"
 	"xmpprest/component/xmppserver"
 )
 
@@ -20,8 +21,9 @@ const (
 )
 
 // startSparkWeb starts a server of kind and xmpprest with the SparkWeb API
-// on (TOTP and WebAuthn included).
-func startSparkWeb(t *testing.T, kind xmppserver.Kind) *env {
+// on (TOTP and WebAuthn included), with the changes of options applied to
+// its configuration.
+func startSparkWeb(t *testing.T, kind xmppserver.Kind, options ...func(*config.Config)) *env {
 	s := xmppserver.StartT(t, kind, xmppserver.Options{})
 	cfg := configFor(t, s)
 	cfg.SparkWeb.Enabled = true
@@ -29,6 +31,9 @@ func startSparkWeb(t *testing.T, kind xmppserver.Kind) *env {
 	cfg.SparkWeb.WebAuthnRPID = webauthnRPID
 	cfg.SparkWeb.WebAuthnOrigins = []string{webauthnOrigin}
 	cfg.SparkWeb.Heartbeat.Duration = 200 * time.Millisecond
+	for _, o := range options {
+		o(&cfg)
+	}
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

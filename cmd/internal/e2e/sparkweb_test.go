@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"xmpprest/cmd/internal/config"
 	"xmpprest/component/c2s"
 	"xmpprest/component/xmppserver"
 )
@@ -17,7 +18,7 @@ import (
 // reads the archive, and signs out (going offline).
 func TestSparkWebChat(t *testing.T) {
 	kinds(t, func(t *testing.T, kind xmppserver.Kind) {
-		e := startSparkWeb(t, kind)
+		e := startSparkWeb(t, kind, func(c *config.Config) { c.SparkWeb.AllowRegistration = true })
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
 		alice := e.account("alice", "alice-pw")
@@ -166,6 +167,15 @@ func TestSparkWebChat(t *testing.T) {
 			t.Fatalf("properties %v", props)
 		}
 
+		// Registration, when allowed, creates the account and signs it in.
+		var reg struct{ Token string }
+		e.swJSON("POST", "/register/frank", "", "frank-pw", &reg)
+		if err := e.canLogIn(e.user("frank"), "frank-pw"); err != nil || reg.Token == "" {
+			t.Fatalf("registered account: %v (token %q)", err, reg.Token)
+		}
+		e.wantStatus(http.StatusConflict, "POST", "/register/frank", "", "other-pw")
+		e.swJSON("POST", "/logout", reg.Token, "", nil)
+
 		// The conversation comes back from the server's archive.
 		var convs struct {
 			Conversations []struct {
@@ -205,6 +215,14 @@ func TestSparkWebChat(t *testing.T) {
 			items, err := b.Roster(ctx)
 			return err == nil && (len(items) == 0 || items[0].Subscription == "none")
 		})
+
+		// A password change goes to the server; the session stays.
+		e.swJSON("PUT", "/user", token, `{"password": "alice-pw2"}`, nil)
+		if err := e.canLogIn(alice, "alice-pw2"); err != nil {
+			t.Fatalf("new password: %v", err)
+		}
+		e.swJSON("GET", "/roster", token, "", nil)
+		e.wantStatus(http.StatusUnauthorized, "POST", "/login/alice", "", "alice-pw")
 
 		// Signing out with one token keeps the session for the other; with
 		// the last, the XMPP session ends: bob sees alice go offline.
