@@ -324,22 +324,10 @@ func (s *Session) current(ctx context.Context) (*connection, error) {
 	}
 }
 
-// sendContext returns the context to hand mellium for one send: see
-// component/iq.go (streamContext) for why it is detached from the caller
-// and canceled only a second after release.
+// sendContext returns the context to hand mellium for one send on c (see
+// component.SendContext).
 func (s *Session) sendContext(ctx context.Context, c *connection) (context.Context, func()) {
-	timeout := s.m.cfg.Timeout
-	if dl, ok := ctx.Deadline(); ok {
-		timeout = min(timeout, time.Until(dl))
-	}
-	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-	stopCaller := context.AfterFunc(ctx, cancel)
-	stopConn := context.AfterFunc(c.ctx, cancel)
-	return sctx, func() {
-		stopCaller()
-		stopConn()
-		time.AfterFunc(time.Second, cancel)
-	}
+	return component.SendContext(ctx, c.ctx, s.m.cfg.Timeout)
 }
 
 // request runs f with a send context on c, classifying a failure.

@@ -14,40 +14,66 @@ type tokenEntity struct {
 	Token string `json:"token"`
 }
 
-func writeToken(w http.ResponseWriter, s userops.SignedIn) error {
-	return write(w, tokenEntity{Token: s.Token})
+// The bodies of the sign-in paths.
+const (
+	noBody   = ""
+	rawBody  = "raw"      // a WebAuthn response, handed over as it is
+	password = "password" // text (see readText)
+)
+
+// signInInput reads the {username} of a sign-in path and its body.
+func signInInput(r *http.Request, body string) (username, text string, err error) {
+	if username, err = pathVar(r, "username"); err != nil {
+		return "", "", err
+	}
+	switch body {
+	case password:
+		text, err = readText(r, body)
+	case rawBody:
+		var b []byte
+		b, err = httpapi.ReadBody(r, true)
+		text = string(b)
+	}
+	return username, text, err
 }
 
-func (a *api) login(w http.ResponseWriter, r *http.Request) error {
-	username, err := pathVar(r, "username")
-	if err != nil {
-		return err
+// signIn makes the handler of a sign-in: it answers the new token.
+func signIn(body string, f func(r *http.Request, clientAddr, username, text string) (userops.SignedIn, error)) httpapi.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		username, text, err := signInInput(r, body)
+		if err != nil {
+			return err
+		}
+		s, err := f(r, httpapi.ClientAddress(r), username, text)
+		if err != nil {
+			return err
+		}
+		return write(w, tokenEntity{Token: s.Token})
 	}
-	password, err := readText(r, "password")
-	if err != nil {
-		return err
-	}
-	s, err := a.svc.SignInPassword(r.Context(), httpapi.ClientAddress(r), username, password)
-	if err != nil {
-		return err
-	}
-	return writeToken(w, s)
 }
 
-func (a *api) register(w http.ResponseWriter, r *http.Request) error {
-	username, err := pathVar(r, "username")
+func (a *api) login(r *http.Request, addr, username, pw string) (userops.SignedIn, error) {
+	return a.svc.SignInPassword(r.Context(), addr, username, pw)
+}
+
+func (a *api) register(r *http.Request, addr, username, pw string) (userops.SignedIn, error) {
+	return a.svc.Register(r.Context(), addr, username, pw)
+}
+
+func (a *api) totpAuthenticate(r *http.Request, addr, username, _ string) (userops.SignedIn, error) {
+	code, err := pathVar(r, "code")
 	if err != nil {
-		return err
+		return userops.SignedIn{}, err
 	}
-	password, err := readText(r, "password")
-	if err != nil {
-		return err
-	}
-	s, err := a.svc.Register(r.Context(), httpapi.ClientAddress(r), username, password)
-	if err != nil {
-		return err
-	}
-	return writeToken(w, s)
+	return a.svc.SignInTOTP(r.Context(), addr, username, code)
+}
+
+func (a *api) webauthnRegisterFinish(r *http.Request, addr, username, response string) (userops.SignedIn, error) {
+	return a.svc.WebAuthnRegisterFinish(r.Context(), addr, username, []byte(response))
+}
+
+func (a *api) webauthnAuthenticateFinish(r *http.Request, addr, username, response string) (userops.SignedIn, error) {
+	return a.svc.WebAuthnAuthenticateFinish(r.Context(), addr, username, []byte(response))
 }
 
 func (a *api) logout(w http.ResponseWriter, r *http.Request) error {
@@ -68,35 +94,15 @@ type totpEntity struct {
 }
 
 func (a *api) totpRegister(w http.ResponseWriter, r *http.Request) error {
-	username, err := pathVar(r, "username")
+	username, pw, err := signInInput(r, password)
 	if err != nil {
 		return err
 	}
-	password, err := readText(r, "password")
-	if err != nil {
-		return err
-	}
-	reg, err := a.svc.RegisterTOTP(r.Context(), httpapi.ClientAddress(r), username, password)
+	reg, err := a.svc.RegisterTOTP(r.Context(), httpapi.ClientAddress(r), username, pw)
 	if err != nil {
 		return err
 	}
 	return write(w, totpEntity{URL: reg.URL, QRCode: "data:image/png;base64," + base64.StdEncoding.EncodeToString(reg.QRCode)})
-}
-
-func (a *api) totpAuthenticate(w http.ResponseWriter, r *http.Request) error {
-	username, err := pathVar(r, "username")
-	if err != nil {
-		return err
-	}
-	code, err := pathVar(r, "code")
-	if err != nil {
-		return err
-	}
-	s, err := a.svc.SignInTOTP(r.Context(), httpapi.ClientAddress(r), username, code)
-	if err != nil {
-		return err
-	}
-	return writeToken(w, s)
 }
 
 func (a *api) totpRemove(w http.ResponseWriter, r *http.Request) error {
@@ -113,7 +119,11 @@ func (a *api) webauthnRemove(w http.ResponseWriter, r *http.Request) error {
 	return ok(w)
 }
 
-func writeRaw(w http.ResponseWriter, b json.RawMessage) error {
+// writeRaw answers JSON made elsewhere (WebAuthn options).
+func writeRaw(w http.ResponseWriter, b json.RawMessage, err error) error {
+	if err != nil {
+		return err
+	}
 	w.Header().Set("Content-Type", "application/json")
 	w.WriteHeader(http.StatusOK)
 	w.Write(b)
@@ -121,61 +131,19 @@ func writeRaw(w http.ResponseWriter, b json.RawMessage) error {
 }
 
 func (a *api) webauthnRegisterStart(w http.ResponseWriter, r *http.Request) error {
-	username, err := pathVar(r, "username")
+	username, pw, err := signInInput(r, password)
 	if err != nil {
 		return err
 	}
-	password, err := readText(r, "password")
-	if err != nil {
-		return err
-	}
-	opts, err := a.svc.WebAuthnRegisterStart(r.Context(), httpapi.ClientAddress(r), username, password)
-	if err != nil {
-		return err
-	}
-	return writeRaw(w, opts)
-}
-
-func (a *api) webauthnRegisterFinish(w http.ResponseWriter, r *http.Request) error {
-	username, err := pathVar(r, "username")
-	if err != nil {
-		return err
-	}
-	body, err := httpapi.ReadBody(r, true)
-	if err != nil {
-		return err
-	}
-	s, err := a.svc.WebAuthnRegisterFinish(r.Context(), httpapi.ClientAddress(r), username, body)
-	if err != nil {
-		return err
-	}
-	return writeToken(w, s)
+	opts, err := a.svc.WebAuthnRegisterStart(r.Context(), httpapi.ClientAddress(r), username, pw)
+	return writeRaw(w, opts, err)
 }
 
 func (a *api) webauthnAuthenticateStart(w http.ResponseWriter, r *http.Request) error {
-	username, err := pathVar(r, "username")
+	username, _, err := signInInput(r, noBody)
 	if err != nil {
 		return err
 	}
 	opts, err := a.svc.WebAuthnAuthenticateStart(r.Context(), username)
-	if err != nil {
-		return err
-	}
-	return writeRaw(w, opts)
-}
-
-func (a *api) webauthnAuthenticateFinish(w http.ResponseWriter, r *http.Request) error {
-	username, err := pathVar(r, "username")
-	if err != nil {
-		return err
-	}
-	body, err := httpapi.ReadBody(r, true)
-	if err != nil {
-		return err
-	}
-	s, err := a.svc.WebAuthnAuthenticateFinish(r.Context(), httpapi.ClientAddress(r), username, body)
-	if err != nil {
-		return err
-	}
-	return writeToken(w, s)
+	return writeRaw(w, opts, err)
 }

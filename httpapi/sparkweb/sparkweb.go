@@ -65,14 +65,14 @@ func Dialect(svc *userops.Service, o Options) httpapi.Dialect {
 func (a *api) routes() []httpapi.Route {
 	get, post, put, del := http.MethodGet, http.MethodPost, http.MethodPut, http.MethodDelete
 	return []httpapi.Route{
-		{Method: post, Path: "/rest/login/{username}", Handler: a.login, Public: true, Summary: "sign in with the password (the body)"},
-		{Method: post, Path: "/rest/register/{username}", Handler: a.register, Public: true, Summary: "create an account and sign in (when registration is allowed)"},
+		{Method: post, Path: "/rest/login/{username}", Handler: signIn(password, a.login), Public: true, Summary: "sign in with the password (the body)"},
+		{Method: post, Path: "/rest/register/{username}", Handler: signIn(password, a.register), Public: true, Summary: "create an account and sign in (when registration is allowed)"},
 		{Method: post, Path: "/rest/totp/register/{username}", Handler: a.totpRegister, Public: true, Summary: "register TOTP (the body is the password)"},
-		{Method: post, Path: "/rest/totp/authenticate/{username}/{code}", Handler: a.totpAuthenticate, Public: true, Summary: "sign in with a TOTP code"},
+		{Method: post, Path: "/rest/totp/authenticate/{username}/{code}", Handler: signIn(noBody, a.totpAuthenticate), Public: true, Summary: "sign in with a TOTP code"},
 		{Method: post, Path: "/rest/webauthn/register/start/{username}", Handler: a.webauthnRegisterStart, Public: true, Summary: "start a WebAuthn registration (the body is the password)"},
-		{Method: post, Path: "/rest/webauthn/register/finish/{username}", Handler: a.webauthnRegisterFinish, Public: true, Summary: "finish a WebAuthn registration and sign in"},
+		{Method: post, Path: "/rest/webauthn/register/finish/{username}", Handler: signIn(rawBody, a.webauthnRegisterFinish), Public: true, Summary: "finish a WebAuthn registration and sign in"},
 		{Method: post, Path: "/rest/webauthn/authenticate/start/{username}", Handler: a.webauthnAuthenticateStart, Public: true, Summary: "start a WebAuthn sign-in"},
-		{Method: post, Path: "/rest/webauthn/authenticate/finish/{username}", Handler: a.webauthnAuthenticateFinish, Public: true, Summary: "finish a WebAuthn sign-in"},
+		{Method: post, Path: "/rest/webauthn/authenticate/finish/{username}", Handler: signIn(rawBody, a.webauthnAuthenticateFinish), Public: true, Summary: "finish a WebAuthn sign-in"},
 		{Method: post, Path: "/rest/logout", Handler: a.logout, Summary: "sign out (everywhere=true: every token, and forget the sealed credential)"},
 		{Method: del, Path: "/rest/totp", Handler: a.totpRemove, Summary: "remove TOTP sign-in"},
 		{Method: del, Path: "/rest/webauthn", Handler: a.webauthnRemove, Summary: "remove WebAuthn sign-in"},
@@ -159,7 +159,7 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 	case errors.Is(err, context.Canceled):
 		return // the client went away
 	default:
-		status = statusOf(fault.KindOf(err))
+		status = httpapi.StatusOf(fault.KindOf(err))
 	}
 	msg := fault.Message(err)
 	if status == http.StatusInternalServerError {
@@ -169,32 +169,6 @@ func writeError(w http.ResponseWriter, r *http.Request, err error) {
 		w.Header().Set("WWW-Authenticate", `Bearer realm="sparkweb"`)
 	}
 	httpapi.WriteJSON(w, status, errorBody{Error: msg})
-}
-
-func statusOf(k fault.Kind) int {
-	switch k {
-	case fault.BadRequest:
-		return http.StatusBadRequest
-	case fault.NotFound:
-		return http.StatusNotFound
-	case fault.Conflict:
-		return http.StatusConflict
-	case fault.Denied, fault.Forbidden:
-		return http.StatusForbidden
-	case fault.Refused:
-		return http.StatusConflict
-	case fault.NotSupported:
-		return http.StatusNotImplemented
-	case fault.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case fault.Unavailable:
-		return http.StatusServiceUnavailable
-	case fault.Timeout:
-		return http.StatusGatewayTimeout
-	case fault.BadGateway:
-		return http.StatusBadGateway
-	}
-	return http.StatusInternalServerError
 }
 
 // pathVar returns a percent-decoded path parameter.

@@ -24,6 +24,16 @@ func (c Caller) self() (*usersession.Session, error) {
 	return c.Session, nil
 }
 
+// selfAnd is self and address of v.
+func (c Caller) selfAnd(v string) (*usersession.Session, jid.JID, error) {
+	sess, err := c.self()
+	if err != nil {
+		return nil, jid.JID{}, err
+	}
+	j, err := c.address(v)
+	return sess, j, err
+}
+
 // address parses an address a user names: a bare or full JID, or a
 // username on the caller's own host.
 func (c Caller) address(v string) (jid.JID, error) {
@@ -48,11 +58,7 @@ func (c Caller) address(v string) (jid.JID, error) {
 // SendMessage sends a chat message from the caller to to and returns its
 // id.
 func (s *Service) SendMessage(ctx context.Context, c Caller, to, body string) (string, error) {
-	sess, err := c.self()
-	if err != nil {
-		return "", err
-	}
-	j, err := c.address(to)
+	sess, j, err := c.selfAnd(to)
 	if err != nil {
 		return "", err
 	}
@@ -64,11 +70,7 @@ func (s *Service) SendMessage(ctx context.Context, c Caller, to, body string) (s
 
 // SendChatState sends a XEP-0085 chat state to to.
 func (s *Service) SendChatState(ctx context.Context, c Caller, state, to string) error {
-	sess, err := c.self()
-	if err != nil {
-		return err
-	}
-	j, err := c.address(to)
+	sess, j, err := c.selfAnd(to)
 	if err != nil {
 		return err
 	}
@@ -160,11 +162,7 @@ func (s *Service) SetPresence(ctx context.Context, c Caller, show, status string
 // Presence returns the current presence of target: the caller, or a
 // contact whose presence the caller is subscribed to.
 func (s *Service) Presence(ctx context.Context, c Caller, target string) (jid.JID, usersession.Presence, error) {
-	sess, err := c.self()
-	if err != nil {
-		return jid.JID{}, usersession.Presence{}, err
-	}
-	j, err := c.address(target)
+	sess, j, err := c.selfAnd(target)
 	if err != nil {
 		return jid.JID{}, usersession.Presence{}, err
 	}
@@ -239,11 +237,7 @@ func (s *Service) AddRosterItem(ctx context.Context, c Caller, e RosterEntry) er
 
 // UpdateRosterItem changes the nickname and groups of a contact.
 func (s *Service) UpdateRosterItem(ctx context.Context, c Caller, contact string, e RosterEntry) error {
-	sess, err := c.self()
-	if err != nil {
-		return err
-	}
-	j, err := c.address(contact)
+	sess, j, err := c.selfAnd(contact)
 	if err != nil {
 		return err
 	}
@@ -258,11 +252,7 @@ func (s *Service) UpdateRosterItem(ctx context.Context, c Caller, contact string
 
 // RemoveRosterItem removes a contact (and the subscriptions both ways).
 func (s *Service) RemoveRosterItem(ctx context.Context, c Caller, contact string) error {
-	sess, err := c.self()
-	if err != nil {
-		return err
-	}
-	j, err := c.address(contact)
+	sess, j, err := c.selfAnd(contact)
 	if err != nil {
 		return err
 	}

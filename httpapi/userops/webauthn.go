@@ -42,6 +42,16 @@ func (s *Service) relyingParty() (*webauthn.WebAuthn, error) {
 	return s.webauthn.rp, s.webauthn.err
 }
 
+// ceremonyUser returns the relying party and the user of a ceremony.
+func (s *Service) ceremonyUser(username string) (*webauthn.WebAuthn, jid.JID, error) {
+	rp, err := s.relyingParty()
+	if err != nil {
+		return nil, jid.JID{}, err
+	}
+	j, err := s.userJID(username)
+	return rp, j, err
+}
+
 // waUser is a user as the WebAuthn library sees it.
 type waUser struct {
 	j     jid.JID
@@ -116,11 +126,7 @@ func (s *Service) takeCeremony(ctx context.Context, j jid.JID, purpose string) (
 // WebAuthnRegisterStart checks the user's password and returns the
 // credential creation options for navigator.credentials.create.
 func (s *Service) WebAuthnRegisterStart(ctx context.Context, clientAddr, username, password string) (json.RawMessage, error) {
-	rp, err := s.relyingParty()
-	if err != nil {
-		return nil, err
-	}
-	j, err := s.userJID(username)
+	rp, j, err := s.ceremonyUser(username)
 	if err != nil {
 		return nil, err
 	}
@@ -149,11 +155,7 @@ func (s *Service) WebAuthnRegisterStart(ctx context.Context, clientAddr, usernam
 // WebAuthnRegisterFinish verifies the authenticator's attestation, stores
 // the credential, and signs the user in.
 func (s *Service) WebAuthnRegisterFinish(ctx context.Context, clientAddr, username string, response []byte) (SignedIn, error) {
-	rp, err := s.relyingParty()
-	if err != nil {
-		return SignedIn{}, err
-	}
-	j, err := s.userJID(username)
+	rp, j, err := s.ceremonyUser(username)
 	if err != nil {
 		return SignedIn{}, err
 	}
@@ -189,11 +191,7 @@ func (s *Service) WebAuthnRegisterFinish(ctx context.Context, clientAddr, userna
 // WebAuthnAuthenticateStart returns the assertion options for
 // navigator.credentials.get.
 func (s *Service) WebAuthnAuthenticateStart(ctx context.Context, username string) (json.RawMessage, error) {
-	rp, err := s.relyingParty()
-	if err != nil {
-		return nil, err
-	}
-	j, err := s.userJID(username)
+	rp, j, err := s.ceremonyUser(username)
 	if err != nil {
 		return nil, err
 	}
@@ -218,11 +216,7 @@ func (s *Service) WebAuthnAuthenticateStart(ctx context.Context, username string
 // WebAuthnAuthenticateFinish verifies the assertion (challenge answered
 // once, origin, signature, growing sign counter) and signs the user in.
 func (s *Service) WebAuthnAuthenticateFinish(ctx context.Context, clientAddr, username string, response []byte) (SignedIn, error) {
-	rp, err := s.relyingParty()
-	if err != nil {
-		return SignedIn{}, err
-	}
-	j, err := s.userJID(username)
+	rp, j, err := s.ceremonyUser(username)
 	if err != nil {
 		return SignedIn{}, err
 	}
