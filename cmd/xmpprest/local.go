@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
+	"io"
+	"net/http"
 	"os"
+	"path/filepath"
 	"time"
 
 	"xmpprest/cmd/internal/config"
@@ -11,11 +16,15 @@ import (
 	"xmpprest/component/xmppserver"
 )
 
-// runLocalProsody installs (when missing) and starts a Prosody on loopback,
-// attaches xmpprest to it with the [http], [store], [auth] and [log]
-// sections of the configuration file, and serves until ctx ends. It is the
-// quickest way to see xmpprest work.
-func runLocalProsody(ctx context.Context, path string) error {
+// runLocalProsody installs Prosody (when missing) and starts it on loopback,
+// attaches xmpprest to it with the [http], [auth] and [log] sections of the
+// configuration file, and serves until ctx ends. It is the quickest way to
+// see xmpprest work.
+//
+// Both halves start fresh every time and are thrown away at exit: the
+// Prosody's accounts and rooms and xmpprest's database live in one
+// temporary folder, so the two never disagree about who exists.
+func runLocalProsody(ctx context.Context, path string, out io.Writer) error {
 	cfg, err := config.Load(path, os.Environ())
 	if err != nil {
 		return err
@@ -37,8 +46,52 @@ func runLocalProsody(ctx context.Context, path string) error {
 	cfg.XMPP.C2SAddress = srv.C2SAddr
 	cfg.XMPP.C2STLS = "none" // loopback only
 	cfg.XMPP.MUCService = srv.MUCService
-	log.Info("local Prosody is up", "component", srv.ComponentAddr, "c2s", srv.C2SAddr,
-		"hosts", srv.Hosts, "dir", srv.Dir)
-	log.Info("try: curl -H \"Authorization: <[auth] secret of " + path + ">\" http://" + cfg.HTTP.Listen + "/capabilities")
+	cfg.Store.Path = filepath.Join(srv.Dir, "xmpprest.db")
+	if cfg.Auth.Secret == "" {
+		cfg.Auth.Secret = randomSecret()
+	}
+	log.Info("local Prosody is up; its data and xmpprest's database are thrown away at exit",
+		"component", srv.ComponentAddr, "c2s", srv.C2SAddr, "hosts", srv.Hosts, "dir", srv.Dir)
+
+	go announceWhenReady(ctx, cfg, out)
 	return daemon.Run(ctx, cfg, log)
+}
+
+// announceWhenReady waits until the service answers /readyz and then prints
+// where it is, the secret to use and a first call that works as pasted.
+func announceWhenReady(ctx context.Context, cfg config.Config, out io.Writer) {
+	base := "http://" + cfg.HTTP.Listen
+	tick := time.NewTicker(50 * time.Millisecond)
+	defer tick.Stop()
+	deadline := time.After(time.Minute)
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-deadline:
+			return
+		case <-tick.C:
+		}
+		req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/readyz", nil)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			continue
+		}
+		resp.Body.Close()
+		if resp.StatusCode == http.StatusOK {
+			break
+		}
+	}
+	fmt.Fprintf(out, `
+xmpprest is ready at %[1]s (stop it with Ctrl-C)
+  admin secret: %[2]s
+  try:          curl -H 'Authorization: %[2]s' -H 'Accept: application/json' %[1]s/plugins/restapi/v1/users
+
+`, base, cfg.Auth.Secret)
+}
+
+func randomSecret() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
 }

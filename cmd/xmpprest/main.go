@@ -43,7 +43,7 @@ func main() {
 
 	var err error
 	if *localProsody {
-		err = runLocalProsody(ctx, *configPath)
+		err = runLocalProsody(ctx, *configPath, os.Stdout)
 	} else {
 		err = run(ctx, *configPath)
 	}

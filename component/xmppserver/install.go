@@ -12,15 +12,17 @@ import (
 	"syscall"
 )
 
-// packages are installed together: CI machines start fresh and one apt-get
-// run is cheaper than two.
-var packages = []string{"prosody", "prosody-modules", "ejabberd"}
+// packages are the Debian packages each kind of server needs.
+var packages = map[Kind][]string{
+	Prosody:  {"prosody", "prosody-modules"},
+	Ejabberd: {"ejabberd"},
+}
 
 var installMu sync.Mutex
 
-// Install installs the Debian packages prosody, prosody-modules and ejabberd
-// with apt-get (update, then install -y) when the server of the given kind is
-// missing. It needs root. Concurrent calls, also from other processes (go
+// Install installs the Debian packages of the server of the given kind
+// (prosody and prosody-modules, or ejabberd) with apt-get (update, then
+// install -y) when it is missing; nothing else is installed. It needs root. Concurrent calls, also from other processes (go
 // test runs packages in parallel), are serialized by a lock file in the
 // temporary directory.
 func Install(ctx context.Context, kind Kind) error {
@@ -39,12 +41,12 @@ func Install(ctx context.Context, kind Kind) error {
 		return nil // installed meanwhile by someone else
 	}
 	if os.Geteuid() != 0 {
-		return fmt.Errorf("xmppserver: %s is not installed (%v) and installing it needs root: apt-get install %v", kind, missing, packages)
+		return fmt.Errorf("xmppserver: %s is not installed (%v) and installing it needs root: apt-get install %v", kind, missing, packages[kind])
 	}
 	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 	for _, args := range [][]string{
 		{"update"},
-		append([]string{"install", "-y", "-o", "DPkg::Lock::Timeout=300"}, packages...),
+		append([]string{"install", "-y", "-o", "DPkg::Lock::Timeout=300"}, packages[kind]...),
 	} {
 		cmd := exec.CommandContext(ctx, "apt-get", args...)
 		cmd.Env = env

@@ -72,6 +72,11 @@ type Options struct {
 	// VirtualHosts only (not of the MUC components), on ejabberd it is in
 	// neither mod_muc's access_admin nor access_create.
 	WithoutMUCRights bool
+	// Dir, when set, is the server's directory (config, certificates, data,
+	// logs) instead of a new temporary one: it is created when missing,
+	// reused as it is otherwise, and kept after Close, so accounts and
+	// rooms survive a restart.
+	Dir string
 }
 
 // Server is a running (or stopped) XMPP server.
@@ -132,7 +137,13 @@ func Start(ctx context.Context, kind Kind, opts Options) (*Server, error) {
 	if err := Install(ctx, kind); err != nil {
 		return nil, err
 	}
-	if s.Dir, err = os.MkdirTemp("", "xmppserver-"+string(kind)+"-"); err != nil {
+	if opts.Dir != "" {
+		s.Dir = opts.Dir
+		err = os.MkdirAll(s.Dir, 0o750)
+	} else {
+		s.Dir, err = os.MkdirTemp("", "xmppserver-"+string(kind)+"-")
+	}
+	if err != nil {
 		return nil, err
 	}
 	if err := s.setup(); err != nil {
@@ -295,7 +306,7 @@ func (s *Server) Close() error {
 }
 
 func (s *Server) removeDir() {
-	if keep, _ := strconv.ParseBool(os.Getenv("XMPPSERVER_KEEP_DIR")); keep {
+	if keep, _ := strconv.ParseBool(os.Getenv("XMPPSERVER_KEEP_DIR")); keep || s.opts.Dir != "" {
 		return
 	}
 	// Errors are ignored: there is nothing useful to do about a leftover

@@ -5,6 +5,8 @@ import (
 	"encoding/xml"
 	"errors"
 	"net"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -174,5 +176,36 @@ func componentPrivileges(ctx context.Context, s *xmppserver.Server, secret strin
 		return perms, nil
 	case <-ctx.Done():
 		return nil, errors.New("no privilege advertisement received")
+	}
+}
+
+// A server given a directory keeps its accounts across a close and a new
+// start in the same directory, and leaves the directory in place.
+func TestKeptDirectory(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	parent := t.TempDir()
+	// The server runs as its own user: it must be able to reach the folder.
+	for _, d := range []string{filepath.Dir(parent), parent} {
+		if err := os.Chmod(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := filepath.Join(parent, "server")
+	first := xmppserver.StartT(t, xmppserver.Prosody, xmppserver.Options{Dir: dir})
+	host := first.Hosts[0]
+	if err := first.RegisterUser(ctx, "keeper", host, "keeper pw"); err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Close(); err != nil {
+		t.Fatal(err)
+	}
+	second := xmppserver.StartT(t, xmppserver.Prosody, xmppserver.Options{Dir: dir})
+	if second.Dir != dir {
+		t.Fatalf("Dir = %q, want %q", second.Dir, dir)
+	}
+	opts := c2s.Options{Addr: second.C2SAddr, TLS: c2s.TLSNone}
+	if err := c2s.CheckPassword(ctx, opts, jid.MustParse("keeper@"+host), "keeper pw"); err != nil {
+		t.Errorf("the account made before the restart cannot log in: %v", err)
 	}
 }
