@@ -179,7 +179,7 @@ func (s *Session) login(ctx context.Context) (*connection, error) {
 	s.mu.Lock()
 	password := s.password
 	s.mu.Unlock()
-	xs, conn, err := c2s.Open(ctx, s.m.cfg.C2S, s.user, password, s.resource)
+	xs, conn, err := c2s.Dial(ctx, s.m.cfg.C2S, s.user, password, s.resource)
 	if err != nil {
 		return nil, err
 	}

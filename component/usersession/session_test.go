@@ -12,6 +12,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"xmpprest/component/c2s"
+	"xmpprest/component/c2s/c2stest"
 	"xmpprest/component/usersession"
 	"xmpprest/component/xmppserver"
 )
@@ -80,7 +81,7 @@ func TestSession(t *testing.T) {
 			sub, _, _ := s.Hub().Subscribe(0)
 			defer sub.Close()
 
-			b, err := c2s.Login(ctx, opts, bob, "bob-pw", "phone")
+			b, err := c2stest.Login(ctx, opts, bob, "bob-pw", "phone")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -102,13 +103,13 @@ func TestSession(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := b.WaitMessage(ctx, func(m c2s.Message) bool { return m.Body == "hello bob" && m.ID == id }); err != nil {
+			if _, err := b.WaitMessage(ctx, func(m c2stest.Message) bool { return m.Body == "hello bob" && m.ID == id }); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.SendChatState(ctx, bob, "composing"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := b.WaitMessage(ctx, func(m c2s.Message) bool { return strings.Contains(m.Raw, "composing") }); err != nil {
+			if _, err := b.WaitMessage(ctx, func(m c2stest.Message) bool { return strings.Contains(m.Raw, "composing") }); err != nil {
 				t.Fatal(err)
 			}
 			if err := s.SendChatState(ctx, bob, "typing"); err == nil {
@@ -122,7 +123,7 @@ func TestSession(t *testing.T) {
 			if err := s.SendSubscription(ctx, bob, "subscribe"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := b.WaitPresence(ctx, func(p c2s.Presence) bool { return p.Type == "subscribe" }); err != nil {
+			if _, err := b.WaitPresence(ctx, func(p c2stest.Presence) bool { return p.Type == "subscribe" }); err != nil {
 				t.Fatal(err)
 			}
 			b.SendRaw(ctx, fmt.Sprintf("<presence to='%s' type='subscribed'/>", alice))
@@ -169,7 +170,7 @@ func TestSession(t *testing.T) {
 			if err := s.SetPresence(ctx, "dnd", "in a meeting"); err != nil {
 				t.Fatal(err)
 			}
-			if _, err := b.WaitPresence(ctx, func(p c2s.Presence) bool { return p.Show == "dnd" && p.Status == "in a meeting" }); err != nil {
+			if _, err := b.WaitPresence(ctx, func(p c2stest.Presence) bool { return p.Show == "dnd" && p.Status == "in a meeting" }); err != nil {
 				t.Fatal(err)
 			}
 
@@ -191,7 +192,7 @@ func TestSession(t *testing.T) {
 			if err := srv.Restart(ctx); err != nil {
 				t.Fatal(err)
 			}
-			b2, err := c2s.Login(ctx, opts, bob, "bob-pw", "laptop")
+			b2, err := c2stest.Login(ctx, opts, bob, "bob-pw", "laptop")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -226,7 +227,7 @@ func TestSession(t *testing.T) {
 
 			// Ending the session: bob sees alice go offline.
 			s.End()
-			if _, err := b2.WaitPresence(ctx, func(p c2s.Presence) bool {
+			if _, err := b2.WaitPresence(ctx, func(p c2stest.Presence) bool {
 				return p.Type == "unavailable" && strings.HasPrefix(p.From, alice.String())
 			}); err != nil {
 				t.Fatal(err)

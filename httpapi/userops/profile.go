@@ -7,13 +7,25 @@ import (
 	"xmpprest/httpapi/ops"
 )
 
+// selfService is the actor of the few operations ops keeps for
+// administrators that SparkWeb lets users do on their own account:
+// deleting it, joining and leaving groups, and reading the directory of
+// their host (usernames and names only, see Directory). It administers the
+// user's own host only, and every caller passes the user's own JID.
+func (c Caller) selfService() ops.Actor {
+	a := c.Actor
+	a.Name = a.User.String() + " (self-service)"
+	a.Role, a.Host = ops.RoleHostAdmin, a.User.Domainpart()
+	return a
+}
+
 // Profile returns the caller's account: name, email and properties kept
 // by the component.
 func (s *Service) Profile(ctx context.Context, c Caller) (ops.User, error) {
 	if _, err := c.self(); err != nil {
 		return ops.User{}, err
 	}
-	return s.Ops.GetUser(ctx, c.Actor.User.String())
+	return s.Ops.GetUser(ctx, c.Actor, c.Actor.User.String())
 }
 
 // ProfileChange is what a user may change of their account; nil fields
@@ -58,7 +70,7 @@ func (s *Service) DeleteAccount(ctx context.Context, c Caller) error {
 	}
 	user := c.Actor.User
 	s.Sessions.End(user)
-	if err := s.Ops.DeleteUser(ctx, c.Actor, user.String()); err != nil {
+	if err := s.Ops.DeleteUser(ctx, c.selfService(), user.String()); err != nil {
 		return err
 	}
 	if err := s.Store.ForgetUserSignIn(ctx, user.String()); err != nil {
@@ -74,7 +86,7 @@ func (s *Service) Directory(ctx context.Context, c Caller, search string) ([]ops
 	if _, err := c.self(); err != nil {
 		return nil, err
 	}
-	users, err := s.Ops.ListUsers(ctx, ops.UserFilter{Host: c.Actor.User.Domainpart(), Search: search})
+	users, err := s.Ops.ListUsers(ctx, c.selfService(), ops.UserFilter{Host: c.Actor.User.Domainpart(), Search: search})
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +103,7 @@ func (s *Service) Groups(ctx context.Context, c Caller) ([]string, error) {
 	if _, err := c.self(); err != nil {
 		return nil, err
 	}
-	names, err := s.Ops.UserGroups(ctx, c.Actor.User.String())
+	names, err := s.Ops.UserGroups(ctx, c.Actor, c.Actor.User.String())
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +121,7 @@ func (s *Service) JoinGroups(ctx context.Context, c Caller, names []string) erro
 	if len(names) == 0 {
 		return fault.New(fault.BadRequest, "name at least one group")
 	}
-	return s.Ops.AddUserToGroups(ctx, c.Actor, c.Actor.User.String(), names)
+	return s.Ops.AddUserToGroups(ctx, c.selfService(), c.Actor.User.String(), names)
 }
 
 // LeaveGroups takes the caller out of groups.
@@ -120,7 +132,7 @@ func (s *Service) LeaveGroups(ctx context.Context, c Caller, names []string) err
 	if len(names) == 0 {
 		return fault.New(fault.BadRequest, "name at least one group")
 	}
-	return s.Ops.RemoveUserFromGroups(ctx, c.Actor, c.Actor.User.String(), names)
+	return s.Ops.RemoveUserFromGroups(ctx, c.selfService(), c.Actor.User.String(), names)
 }
 
 // GlobalSettings are the service's settings that concern a signed-in user.

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"xmpprest/cmd/internal/config"
-	"xmpprest/component/c2s"
+	"xmpprest/component/c2s/c2stest"
 	"xmpprest/component/xmppserver"
 )
 
@@ -57,7 +57,7 @@ func TestSparkWebChat(t *testing.T) {
 		events := e.openEvents(token, "")
 		events.wait("heartbeat", nil)
 
-		b, err := c2s.Login(ctx, e.c2sOpts(), bob, "bob-pw", "phone")
+		b, err := c2stest.Login(ctx, e.c2sOpts(), bob, "bob-pw", "phone")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -76,11 +76,11 @@ func TestSparkWebChat(t *testing.T) {
 		// A message posted through the API arrives at the other client.
 		var posted struct{ ID string }
 		e.swJSON("POST", "/chat/message/"+bob.String(), token, "hello bob", &posted)
-		if _, err := b.WaitMessage(ctx, func(m c2s.Message) bool { return m.Body == "hello bob" && m.ID == posted.ID }); err != nil {
+		if _, err := b.WaitMessage(ctx, func(m c2stest.Message) bool { return m.Body == "hello bob" && m.ID == posted.ID }); err != nil {
 			t.Fatal(err)
 		}
 		e.swJSON("POST", "/chat/chatstate/composing/bob", token, "", nil)
-		if _, err := b.WaitMessage(ctx, func(m c2s.Message) bool { return strings.Contains(m.Raw, "composing") }); err != nil {
+		if _, err := b.WaitMessage(ctx, func(m c2stest.Message) bool { return strings.Contains(m.Raw, "composing") }); err != nil {
 			t.Fatal(err)
 		}
 
@@ -100,7 +100,7 @@ func TestSparkWebChat(t *testing.T) {
 		})
 		e.swJSON("POST", "/roster", token, fmt.Sprintf(`{"jid": %q, "nickname": "Bob", "groups": ["Friends"]}`, bob), nil)
 		e.wantStatus(http.StatusConflict, "POST", "/roster", token, fmt.Sprintf(`{"jid": %q}`, bob))
-		if _, err := b.WaitPresence(ctx, func(p c2s.Presence) bool { return p.Type == "subscribe" }); err != nil {
+		if _, err := b.WaitPresence(ctx, func(p c2stest.Presence) bool { return p.Type == "subscribe" }); err != nil {
 			t.Fatal(err)
 		}
 		b.SendRaw(ctx, fmt.Sprintf("<presence to='%s' type='subscribed'/>", alice))
@@ -131,7 +131,7 @@ func TestSparkWebChat(t *testing.T) {
 		events.wait("chatapi.presence", func(d map[string]string) bool { return d["show"] == "away" && d["status"] == "lunch" })
 		// A presence set through the API is seen by the other client.
 		e.swJSON("POST", "/presence?show=dnd&status=meeting", token, "", nil)
-		if _, err := b.WaitPresence(ctx, func(p c2s.Presence) bool {
+		if _, err := b.WaitPresence(ctx, func(p c2stest.Presence) bool {
 			return strings.HasPrefix(p.From, alice.String()) && p.Show == "dnd" && p.Status == "meeting"
 		}); err != nil {
 			t.Fatal(err)
@@ -237,11 +237,11 @@ func TestSparkWebChat(t *testing.T) {
 		events.wait("chatapi.presence", func(d map[string]string) bool { return d["type"] == "subscribe" })
 		// Adding a contact who asks approves the request.
 		e.swJSON("POST", "/roster", token, fmt.Sprintf(`{"jid": %q}`, bob), nil)
-		nextPresence(t, b.Presences(), func(p c2s.Presence) bool {
+		nextPresence(t, b.Presences(), func(p c2stest.Presence) bool {
 			return strings.HasPrefix(p.From, alice.String()+"/") && p.Type == ""
 		})
 		e.swJSON("POST", "/logout", token, "", nil)
-		nextPresence(t, b.Presences(), func(p c2s.Presence) bool {
+		nextPresence(t, b.Presences(), func(p c2stest.Presence) bool {
 			return strings.HasPrefix(p.From, alice.String()+"/") && p.Type == "unavailable"
 		})
 		events.waitEnd()
@@ -260,7 +260,7 @@ func drain[T any](c <-chan T) {
 }
 
 // nextPresence waits for a presence arriving from now on that matches.
-func nextPresence(t *testing.T, c <-chan c2s.Presence, match func(c2s.Presence) bool) {
+func nextPresence(t *testing.T, c <-chan c2stest.Presence, match func(c2stest.Presence) bool) {
 	t.Helper()
 	timeout := time.After(15 * time.Second)
 	for {
