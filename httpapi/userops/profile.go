@@ -113,13 +113,20 @@ func (s *Service) Groups(ctx context.Context, c Caller) ([]string, error) {
 	return sortStrings(names), nil
 }
 
-// JoinGroups adds the caller to existing groups.
+// JoinGroups adds the caller to existing groups (a missing one is a
+// fault.NotFound).
 func (s *Service) JoinGroups(ctx context.Context, c Caller, names []string) error {
 	if _, err := c.self(); err != nil {
 		return err
 	}
 	if len(names) == 0 {
 		return fault.New(fault.BadRequest, "name at least one group")
+	}
+	// A user joins groups; only administrators make them.
+	for _, n := range names {
+		if _, err := s.Ops.GetGroup(ctx, c.selfService(), c.Actor.User.Domainpart(), n); err != nil {
+			return err
+		}
 	}
 	return s.Ops.AddUserToGroups(ctx, c.selfService(), c.Actor.User.String(), names)
 }

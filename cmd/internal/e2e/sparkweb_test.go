@@ -167,6 +167,29 @@ func TestSparkWebChat(t *testing.T) {
 			t.Fatalf("properties %v", props)
 		}
 
+		// Groups: the user joins and leaves the component's groups.
+		if st, body := e.do("POST", "/plugins/restapi/v1/groups", "application/json", "", `{"name": "readers", "description": "r"}`); st != http.StatusCreated {
+			t.Fatalf("create group: %d %s", st, body)
+		}
+		e.swJSON("POST", "/user/groups/readers", token, "", nil)
+		var groups struct{ GroupNames []string }
+		e.swJSON("GET", "/user/groups", token, "", &groups)
+		if len(groups.GroupNames) != 1 || groups.GroupNames[0] != "readers" {
+			t.Fatalf("groups after joining: %v", groups.GroupNames)
+		}
+		e.wantStatus(http.StatusBadRequest, "POST", "/user/groups/nosuch", token, "")
+		e.wantStatus(http.StatusNotFound, "POST", "/user/groups", token, `{"groupnames": ["nosuch"]}`)
+		e.swJSON("DELETE", "/user/groups", token, `{"groupnames": ["readers"]}`, nil)
+		e.swJSON("GET", "/user/groups", token, "", &groups)
+		if len(groups.GroupNames) != 0 {
+			t.Fatalf("groups after leaving: %v", groups.GroupNames)
+		}
+		var global struct{ MaxMessageBytes int }
+		e.swJSON("GET", "/config/global", token, "", &global)
+		if global.MaxMessageBytes != 64<<10 {
+			t.Fatalf("global config %+v", global)
+		}
+
 		// Registration, when allowed, creates the account and signs it in.
 		var reg struct{ Token string }
 		e.swJSON("POST", "/register/frank", "", "frank-pw", &reg)
