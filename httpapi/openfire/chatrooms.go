@@ -7,8 +7,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/gorilla/mux"
-
 	"xmpprest/component/fault"
 	"xmpprest/component/muc"
 	"xmpprest/httpapi"
@@ -29,12 +27,12 @@ import (
 // roomRoutes declares the chat room routes.
 func (a *api) roomRoutes() []httpapi.Route {
 	return []httpapi.Route{
-		{Method: http.MethodGet, Path: "/chatservices", Handler: a.listChatServices, Summary: "List the chat services"},
-		{Method: http.MethodPost, Path: "/chatservices", Handler: a.createChatService, Summary: "Create a chat service (not supported)"},
+		{Method: http.MethodGet, Path: "/chatservices", Handler: a.listChatServices, TrailingSlash: true, Summary: "List the chat services"},
+		{Method: http.MethodPost, Path: "/chatservices", Handler: a.createChatService, TrailingSlash: true, Summary: "Create a chat service (not supported)"},
 
-		{Method: http.MethodGet, Path: "/chatrooms", Handler: a.listChatRooms, Summary: "List the chat rooms of a service"},
-		{Method: http.MethodPost, Path: "/chatrooms", Handler: a.createChatRoom, Summary: "Create a chat room"},
-		{Method: http.MethodPost, Path: "/chatrooms/bulk", Handler: a.createChatRooms, Summary: "Create several chat rooms"},
+		{Method: http.MethodGet, Path: "/chatrooms", Handler: a.listChatRooms, TrailingSlash: true, Summary: "List the chat rooms of a service"},
+		{Method: http.MethodPost, Path: "/chatrooms", Handler: a.createChatRoom, TrailingSlash: true, Summary: "Create a chat room"},
+		{Method: http.MethodPost, Path: "/chatrooms/bulk", Handler: a.createChatRooms, TrailingSlash: true, Summary: "Create several chat rooms"},
 		{Method: http.MethodGet, Path: "/chatrooms/{roomName}", Handler: a.getChatRoom, Summary: "Read a chat room"},
 		{Method: http.MethodPut, Path: "/chatrooms/{roomName}", Handler: a.updateChatRoom, Summary: "Replace a chat room's settings and affiliations"},
 		{Method: http.MethodDelete, Path: "/chatrooms/{roomName}", Handler: a.deleteChatRoom, Summary: "Destroy a chat room"},
@@ -42,7 +40,7 @@ func (a *api) roomRoutes() []httpapi.Route {
 		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/participants", Handler: a.roomParticipants, Summary: "List a room's participants"},
 		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/occupants", Handler: a.roomOccupants, Summary: "List a room's occupants"},
 		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/chathistory", Handler: a.roomHistory, Summary: "Read a room's archived messages"},
-		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/invite", Handler: a.inviteToRoom, Summary: "Invite users and groups to a room"},
+		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/invite", Handler: a.inviteToRoom, TrailingSlash: true, Summary: "Invite users and groups to a room"},
 		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/invite/{name}", Handler: a.inviteOneToRoom, Summary: "Invite a user or group to a room"},
 
 		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/{affiliation}", Handler: a.roomAffiliations, Summary: "List the JIDs with an affiliation"},
@@ -55,54 +53,29 @@ func (a *api) roomRoutes() []httpapi.Route {
 	}
 }
 
-// routesChatRooms mounts roomRoutes on r, the authenticated subrouter
-// (with and without a trailing slash, as Openfire serves its paths).
-func (a *api) routesChatRooms(r *mux.Router) {
-	d := httpapi.Dialect{Errors: a.writeRoomError}
-	for _, rt := range a.roomRoutes() {
-		h := d.Serve(rt.Handler)
-		r.HandleFunc(rt.Path, h).Methods(rt.Method)
-		r.HandleFunc(rt.Path+"/", h).Methods(rt.Method)
-	}
-}
-
 // Exception names of the chat room endpoints.
 const (
 	exServiceNotFound = "MUCServiceNotFoundException"
 )
 
-// roomError is an error of a chat room endpoint with how to report it.
-type roomError struct {
-	err error
-	how failure
-}
-
-func (e *roomError) Error() string { return e.err.Error() }
-func (e *roomError) Unwrap() error { return e.err }
-
 // roomFailed wraps an error of an operation on room (a room name, or a
 // service name for the service's endpoints) so that it is reported with
-// the chat room exceptions and Openfire's setting names.
+// the chat room exceptions, and a room setting is named as the room entity
+// names it.
 func roomFailed(err error, room string) error {
 	if err == nil {
 		return nil
 	}
-	return &roomError{err: err, how: roomFailure(err, room)}
-}
-
-// writeRoomError writes the errors of the chat room handlers.
-func (a *api) writeRoomError(w http.ResponseWriter, r *http.Request, err error) {
-	var re *roomError
-	if errors.As(err, &re) {
-		a.failAs(w, r, re.err, re.how)
-		return
+	var se *muc.SettingError
+	if errors.As(err, &se) && fault.Is(err, fault.BadRequest) {
+		err = &fault.Error{Kind: fault.BadRequest, Message: openfireSetting(se.Setting) + " " + se.Problem, Err: err}
 	}
-	a.fail(w, r, err)
+	return roomFailure(err, room).wrap(err)
 }
 
 // roomFailure is how chat room endpoints report errors.
 func roomFailure(err error, room string) failure {
-	f := failure{exceptions: map[fault.Kind]string{}, messages: map[fault.Kind]string{}, resource: room}
+	f := failure{exceptions: map[fault.Kind]string{}, resource: room}
 	switch {
 	case errors.Is(err, muc.ErrRoomNotFound):
 		f.exceptions[fault.NotFound] = exRoomNotFound
@@ -114,10 +87,6 @@ func roomFailure(err error, room string) failure {
 		f.resource = ""
 	case fault.Is(err, fault.NotFound):
 		f.resource = ""
-	}
-	var se *muc.SettingError
-	if errors.As(err, &se) {
-		f.messages[fault.BadRequest] = openfireSetting(se.Setting) + " " + se.Problem
 	}
 	return f
 }

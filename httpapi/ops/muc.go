@@ -74,7 +74,7 @@ const roomReadConcurrency = 4
 func (s *Service) muc() *muc.Client {
 	s.mucOnce.Do(func() {
 		if s.MUC == nil {
-			s.MUC = muc.New(s.Link, s.Adhoc)
+			s.MUC = s.newMUC()
 		}
 	})
 	return s.MUC
@@ -231,7 +231,7 @@ func (s *Service) groupMembers(ctx context.Context, name string) ([]string, erro
 	if strings.TrimSpace(name) == "" {
 		return nil, fault.New(fault.BadRequest, "an empty group name was given")
 	}
-	g, err := s.Store.Group(ctx, name)
+	g, err := s.roomGroup(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errGroupNotFound(name)
 	}

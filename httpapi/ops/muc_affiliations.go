@@ -374,7 +374,7 @@ func (s *Service) roomChanged(ctx context.Context, a Actor, room jid.JID, summar
 func (s *Service) groupAffiliations(ctx context.Context, groups []store.RoomGroup) (map[string]muc.Affiliation, error) {
 	out := map[string]muc.Affiliation{}
 	for _, rg := range groups {
-		g, err := s.Store.Group(ctx, rg.Group)
+		g, err := s.roomGroup(ctx, rg.Group)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}

@@ -34,7 +34,7 @@ func (s *Service) InviteToRoom(ctx context.Context, a Actor, service, name strin
 			js = append(js, j.String())
 			continue
 		}
-		if g, err := s.Store.Group(ctx, t); err == nil {
+		if g, err := s.roomGroup(ctx, t); err == nil {
 			js = append(js, g.Everyone()...)
 			continue
 		}

@@ -250,7 +250,7 @@ const issueUpdateBody = `{"roomName":"%s","description":"changed","owners":{"own
  "members":{"member":null},"outcasts":{"outcast":null},"broadcastPresenceRoles":{"broadcastPresenceRole":null}}`
 
 // mucClient administers rooms over the link as the operations do.
-func (e *env) mucClient() *muc.Client { return muc.New(e.D.Link, e.D.Ops.Adhoc) }
+func (e *env) mucClient() *muc.Client { return muc.New(e.D.Link, e.D.Adhoc) }
 
 // userRoom has a user create a room of their own (join, accept the default
 // configuration): the user is its only owner, the component administers it
