@@ -33,23 +33,23 @@ func (a *api) roomRoutes() []httpapi.Route {
 		{Method: http.MethodGet, Path: "/chatrooms", Handler: a.listChatRooms, TrailingSlash: true, Summary: "List the chat rooms of a service"},
 		{Method: http.MethodPost, Path: "/chatrooms", Handler: a.createChatRoom, TrailingSlash: true, Summary: "Create a chat room"},
 		{Method: http.MethodPost, Path: "/chatrooms/bulk", Handler: a.createChatRooms, TrailingSlash: true, Summary: "Create several chat rooms"},
-		{Method: http.MethodGet, Path: "/chatrooms/{roomName}", Handler: a.getChatRoom, Summary: "Read a chat room"},
-		{Method: http.MethodPut, Path: "/chatrooms/{roomName}", Handler: a.updateChatRoom, Summary: "Replace a chat room's settings and affiliations"},
-		{Method: http.MethodDelete, Path: "/chatrooms/{roomName}", Handler: a.deleteChatRoom, Summary: "Destroy a chat room"},
+		{Method: http.MethodGet, Path: "/chatrooms/{roomName}", Handler: a.getChatRoom, TrailingSlash: true, Summary: "Read a chat room"},
+		{Method: http.MethodPut, Path: "/chatrooms/{roomName}", Handler: a.updateChatRoom, TrailingSlash: true, Summary: "Replace a chat room's settings and affiliations"},
+		{Method: http.MethodDelete, Path: "/chatrooms/{roomName}", Handler: a.deleteChatRoom, TrailingSlash: true, Summary: "Destroy a chat room"},
 
-		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/participants", Handler: a.roomParticipants, Summary: "List a room's participants"},
-		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/occupants", Handler: a.roomOccupants, Summary: "List a room's occupants"},
-		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/chathistory", Handler: a.roomHistory, Summary: "Read a room's archived messages"},
+		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/participants", Handler: a.roomParticipants, TrailingSlash: true, Summary: "List a room's participants"},
+		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/occupants", Handler: a.roomOccupants, TrailingSlash: true, Summary: "List a room's occupants"},
+		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/chathistory", Handler: a.roomHistory, TrailingSlash: true, Summary: "Read a room's archived messages"},
 		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/invite", Handler: a.inviteToRoom, TrailingSlash: true, Summary: "Invite users and groups to a room"},
-		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/invite/{name}", Handler: a.inviteOneToRoom, Summary: "Invite a user or group to a room"},
+		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/invite/{name}", Handler: a.inviteOneToRoom, TrailingSlash: true, Summary: "Invite a user or group to a room"},
 
-		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/{affiliation}", Handler: a.roomAffiliations, Summary: "List the JIDs with an affiliation"},
-		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/{affiliation}", Handler: a.addRoomAffiliations, Summary: "Give users an affiliation"},
-		{Method: http.MethodPut, Path: "/chatrooms/{roomName}/{affiliation}", Handler: a.replaceRoomAffiliations, Summary: "Replace the users with an affiliation"},
-		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/{affiliation}/group/{name}", Handler: a.addRoomGroup, Summary: "Give a group an affiliation"},
-		{Method: http.MethodDelete, Path: "/chatrooms/{roomName}/{affiliation}/group/{name}", Handler: a.removeRoomGroup, Summary: "Take a group's affiliation away"},
-		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/{affiliation}/{name}", Handler: a.addRoomAffiliation, Summary: "Give a user an affiliation"},
-		{Method: http.MethodDelete, Path: "/chatrooms/{roomName}/{affiliation}/{name}", Handler: a.removeRoomAffiliation, Summary: "Take a user's affiliation away"},
+		{Method: http.MethodGet, Path: "/chatrooms/{roomName}/{affiliation}", Handler: a.roomAffiliations, TrailingSlash: true, Summary: "List the JIDs with an affiliation"},
+		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/{affiliation}", Handler: a.addRoomAffiliations, TrailingSlash: true, Summary: "Give users an affiliation"},
+		{Method: http.MethodPut, Path: "/chatrooms/{roomName}/{affiliation}", Handler: a.replaceRoomAffiliations, TrailingSlash: true, Summary: "Replace the users with an affiliation"},
+		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/{affiliation}/group/{name}", Handler: a.addRoomGroup, TrailingSlash: true, Summary: "Give a group an affiliation"},
+		{Method: http.MethodDelete, Path: "/chatrooms/{roomName}/{affiliation}/group/{name}", Handler: a.removeRoomGroup, TrailingSlash: true, Summary: "Take a group's affiliation away"},
+		{Method: http.MethodPost, Path: "/chatrooms/{roomName}/{affiliation}/{name}", Handler: a.addRoomAffiliation, TrailingSlash: true, Summary: "Give a user an affiliation"},
+		{Method: http.MethodDelete, Path: "/chatrooms/{roomName}/{affiliation}/{name}", Handler: a.removeRoomAffiliation, TrailingSlash: true, Summary: "Take a user's affiliation away"},
 	}
 }
 
@@ -60,22 +60,17 @@ const (
 
 // roomFailed wraps an error of an operation on room (a room name, or a
 // service name for the service's endpoints) so that it is reported with
-// the chat room exceptions, and a room setting is named as the room entity
-// names it.
+// the chat room exceptions and Openfire's setting names.
 func roomFailed(err error, room string) error {
 	if err == nil {
 		return nil
-	}
-	var se *muc.SettingError
-	if errors.As(err, &se) && fault.Is(err, fault.BadRequest) {
-		err = &fault.Error{Kind: fault.BadRequest, Message: openfireSetting(se.Setting) + " " + se.Problem, Err: err}
 	}
 	return roomFailure(err, room).wrap(err)
 }
 
 // roomFailure is how chat room endpoints report errors.
 func roomFailure(err error, room string) failure {
-	f := failure{exceptions: map[fault.Kind]string{}, resource: room}
+	f := failure{exceptions: map[fault.Kind]string{}, messages: map[fault.Kind]string{}, resource: room}
 	switch {
 	case errors.Is(err, muc.ErrRoomNotFound):
 		f.exceptions[fault.NotFound] = exRoomNotFound
@@ -87,6 +82,10 @@ func roomFailure(err error, room string) failure {
 		f.resource = ""
 	case fault.Is(err, fault.NotFound):
 		f.resource = ""
+	}
+	var se *muc.SettingError
+	if errors.As(err, &se) {
+		f.messages[fault.BadRequest] = openfireSetting(se.Setting) + " " + se.Problem
 	}
 	return f
 }

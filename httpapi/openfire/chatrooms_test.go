@@ -258,9 +258,9 @@ func TestRoomFailure(t *testing.T) {
 		}
 	}
 	// A setting's error names the entity's field.
-	err := roomFailed(muc.Settings{MaxUsers: ptr(-1)}.Validate(), "r")
-	if got := fault.Message(err); got != "maxUsers must be 0 (no limit) or more, not -1" || !fault.Is(err, fault.BadRequest) {
-		t.Errorf("setting message = %q (%v)", got, fault.KindOf(err))
+	err := muc.Settings{MaxUsers: ptr(-1)}.Validate()
+	if got := roomFailure(err, "r").messages[fault.BadRequest]; got != "maxUsers must be 0 (no limit) or more, not -1" {
+		t.Errorf("setting message = %q", got)
 	}
 }
 
