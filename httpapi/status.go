@@ -6,18 +6,20 @@ import (
 	"xmpprest/component/fault"
 )
 
-// Status maps a fault kind onto the HTTP status code the dialects answer
-// it with.
-func Status(k fault.Kind) int {
+// StatusOf is the usual status code of a fault kind; a dialect whose
+// documents say otherwise maps the exceptions itself.
+func StatusOf(k fault.Kind) int {
 	switch k {
 	case fault.BadRequest:
 		return http.StatusBadRequest
 	case fault.NotFound:
 		return http.StatusNotFound
-	case fault.Conflict, fault.Refused:
+	case fault.Conflict:
 		return http.StatusConflict
 	case fault.Forbidden, fault.Denied:
 		return http.StatusForbidden
+	case fault.Refused:
+		return http.StatusConflict
 	case fault.NotSupported:
 		return http.StatusNotImplemented
 	case fault.TooLarge:

@@ -76,7 +76,7 @@ func (a *api) fail(w http.ResponseWriter, _ *http.Request, err error) {
 	if errors.As(err, &media) {
 		err = fault.New(fault.BadRequest, "%s", media.Error())
 	}
-	status := httpapi.Status(fault.KindOf(err))
+	status := httpapi.StatusOf(fault.KindOf(err))
 	httpapi.WriteJSON(w, status, errorJSON{Error: fault.Message(err), Code: status})
 }
 

@@ -144,12 +144,12 @@ func (s *Service) CreateGroupChat(ctx context.Context, a Actor, group, name stri
 	if g.Description != "" {
 		display = g.Description
 	}
-	spec := RoomSpec{Name: name, Settings: muc.Settings{NaturalName: &display, MembersOnly: &yes, Persistent: &yes},
-		MemberGroups: &[]string{group}}
-	if _, err := s.CreateChatRoom(ctx, a, DefaultChatService, spec, false); err != nil {
+	change := RoomChange{Name: name, Settings: muc.Settings{NaturalName: &display, MembersOnly: &yes, Persistent: &yes},
+		MemberGroups: SetList([]string{group})}
+	if _, err := s.CreateChatRoom(ctx, a, DefaultChatService, change, false); err != nil {
 		return jid.JID{}, err
 	}
-	room, _, err := s.room(ctx, DefaultChatService, name)
+	room, _, err := s.room(ctx, a, DefaultChatService, name)
 	return room, err
 }
 

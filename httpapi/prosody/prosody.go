@@ -114,7 +114,7 @@ func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
 		err = fault.New(fault.BadRequest, "%s", media.Error())
 	}
 	typ, cond := condition(fault.KindOf(err))
-	writeError(w, httpapi.Status(fault.KindOf(err)), typ, cond, fault.Message(err))
+	writeError(w, httpapi.StatusOf(fault.KindOf(err)), typ, cond, fault.Message(err))
 }
 
 func writeError(w http.ResponseWriter, status int, typ, cond, text string) {

@@ -27,6 +27,8 @@ type Config struct {
 	Store Store `toml:"store"`
 	Auth  Auth  `toml:"auth"`
 	Log   Log   `toml:"log"`
+	// SparkWeb configures the SparkWeb user API (see sparkweb.go).
+	SparkWeb SparkWeb `toml:"sparkweb"`
 }
 
 // XMPP configures the component link to the XMPP server.
@@ -129,6 +131,8 @@ func Default() Config {
 		Store: Store{Path: "xmpprest.db"},
 		Auth:  Auth{BasicCacheTTL: Duration{time.Minute}},
 		Log:   Log{Level: "info", Format: "text"},
+
+		SparkWeb: defaultSparkWeb(),
 	}
 }
 
@@ -333,6 +337,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.BasicCacheTTL.Duration < 0 {
 		return errors.New("auth.basic_cache_ttl: must not be negative")
+	}
+	if err := c.validateSparkWeb(); err != nil {
+		return err
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

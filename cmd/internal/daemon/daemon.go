@@ -22,6 +22,7 @@ import (
 	"xmpprest/component"
 	"xmpprest/component/c2s"
 	"xmpprest/component/fault"
+	"xmpprest/component/usersession"
 	"xmpprest/httpapi"
 	"xmpprest/httpapi/ops"
 	"xmpprest/store"
@@ -35,6 +36,12 @@ type Daemon struct {
 	Link  *component.Link
 	Adhoc *adhoc.Client
 	Ops   *ops.Service
+	// Sessions are the live sessions of users signed in to the SparkWeb
+	// API (nil when it is off).
+	Sessions *usersession.Manager
+
+	sweepStop    chan struct{}
+	sparkWebOnce sync.Once
 
 	srv      *http.Server
 	listener net.Listener
@@ -92,9 +99,15 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		Auth:           auth,
 	})
 	registerDialects(router, d.Ops, auth, d.PublicURL)
+	if err := d.startSparkWeb(router); err != nil {
+		d.Link.Close()
+		d.Store.Close()
+		return nil, err
+	}
 
 	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
+		d.stopSparkWeb()
 		d.Link.Close()
 		d.Store.Close()
 		return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
@@ -106,6 +119,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		IdleTimeout: 2 * time.Minute,
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Event streams never finish by themselves: ending the sessions ends
+	// them, so that a graceful shutdown does not wait for them.
+	d.srv.RegisterOnShutdown(d.stopSparkWeb)
 	go func() { d.served <- d.srv.Serve(d.listener) }()
 	log.Info("serving HTTP", "address", d.listener.Addr().String())
 	return d, nil
@@ -147,6 +163,7 @@ func (d *Daemon) shutdown(ctx context.Context) error {
 	if e := <-d.served; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}
+	d.stopSparkWeb()
 	d.Link.Close()
 	if e := d.Store.Close(); e != nil && err == nil {
 		err = e

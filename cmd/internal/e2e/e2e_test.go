@@ -80,7 +80,11 @@ func start(t *testing.T, kind xmppserver.Kind) *env {
 }
 
 func attach(t *testing.T, s *xmppserver.Server) *env {
-	cfg := configFor(t, s)
+	return attachConfig(t, s, configFor(t, s))
+}
+
+// attachConfig starts xmpprest with cfg attached to s.
+func attachConfig(t *testing.T, s *xmppserver.Server, cfg config.Config) *env {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	d, err := daemon.Start(ctx, cfg, testLogger(t))
