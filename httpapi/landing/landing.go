@@ -28,8 +28,9 @@ import (
 	"xmpprest/store"
 )
 
-// Path is where the landing pages are served: Path + secret.
-const Path = "/invite/"
+// Path is where the landing pages are served: Path?secret. The secret is
+// in the query string, which the access log leaves out.
+const Path = "/invite"
 
 // assetsPath serves the style sheet.
 const assetsPath = "/invite-assets"
@@ -56,7 +57,16 @@ type pages struct {
 
 // URL returns the landing page of an invitation's secret under base.
 func URL(base, secret string) string {
-	return strings.TrimSuffix(base, "/") + Path + url.PathEscape(secret)
+	return strings.TrimSuffix(base, "/") + Path + "?" + url.QueryEscape(secret)
+}
+
+// secretOf returns the invitation secret of a landing page request.
+func secretOf(r *http.Request) string {
+	s, err := url.QueryUnescape(r.URL.RawQuery)
+	if err != nil {
+		return ""
+	}
+	return s
 }
 
 // Register mounts the landing pages on r.
@@ -67,8 +77,8 @@ func Register(r *mux.Router, svc *ops.Service, opts Options) {
 		Prefix: "",
 		Errors: p.fail,
 		Routes: []httpapi.Route{
-			{Method: http.MethodGet, Path: Path + "{secret}", Handler: p.show, Public: true, Summary: "an invitation's landing page"},
-			{Method: http.MethodPost, Path: Path + "{secret}", Handler: p.submit, Public: true, Summary: "accept an invitation"},
+			{Method: http.MethodGet, Path: Path, Handler: p.show, Public: true, Summary: "an invitation's landing page (?secret)"},
+			{Method: http.MethodPost, Path: Path, Handler: p.submit, Public: true, Summary: "accept an invitation (?secret)"},
 			{Method: http.MethodGet, Path: assetsPath + "/style.css", Handler: p.style, Public: true, Summary: "the landing page's style sheet"},
 		},
 	}
@@ -138,11 +148,7 @@ func (p *pages) style(w http.ResponseWriter, _ *http.Request) error {
 // invite reads the invitation of the request, showing the page of an
 // unusable one (ok false).
 func (p *pages) invite(w http.ResponseWriter, r *http.Request) (store.Invite, bool, error) {
-	secret, err := httpapi.PathVar(r, "secret")
-	if err != nil {
-		return store.Invite{}, false, fault.New(fault.NotFound, "bad link")
-	}
-	inv, err := p.svc.InviteBySecret(r.Context(), secret)
+	inv, err := p.svc.InviteBySecret(r.Context(), secretOf(r))
 	if err != nil {
 		return store.Invite{}, false, err
 	}
@@ -251,8 +257,7 @@ func (p *pages) submit(w http.ResponseWriter, r *http.Request) error {
 		v.Error = "The two passwords differ: type the same password twice."
 		return render(w, http.StatusBadRequest, v)
 	}
-	secret, _ := httpapi.PathVar(r, "secret")
-	j, err := p.svc.RedeemInvite(r.Context(), secret, username, password)
+	j, err := p.svc.RedeemInvite(r.Context(), secretOf(r), username, password)
 	switch {
 	case err == nil:
 	case errors.Is(err, ops.ErrInviteUnusable):

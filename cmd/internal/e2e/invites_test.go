@@ -35,7 +35,7 @@ func (e *env) invite(t *testing.T, tok, kind, body string) paInvite {
 	t.Helper()
 	var inv paInvite
 	wantPA(t, "create "+kind+" invite", e.pa(tok, "POST", "/invites/"+kind, body), 200, &inv)
-	if inv.ID == "" || inv.Token == "" || !strings.HasPrefix(inv.LandingPage, e.D.PublicURL()+"/invite/") {
+	if inv.ID == "" || inv.Token == "" || !strings.HasPrefix(inv.LandingPage, e.D.PublicURL()+"/invite?") {
 		t.Fatalf("invite = %+v", inv)
 	}
 	return inv
@@ -186,7 +186,7 @@ func TestProsodyInvites(t *testing.T) {
 			t.Errorf("revoked invite page: %d %s", status, body)
 		}
 		wantPAError(t, "revoke twice", e.pa(tok, "DELETE", "/invites/"+open.ID, ""), 404, "item-not-found")
-		if status, _, _ := fc.get(e.D.PublicURL() + "/invite/not-a-secret"); status != 404 {
+		if status, _, _ := fc.get(e.D.PublicURL() + "/invite?not-a-secret"); status != 404 {
 			t.Errorf("unknown invite page: %d", status)
 		}
 
