@@ -1,7 +1,9 @@
 package landing
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/gorilla/mux"
 
+	"xmpprest/httpapi"
 	"xmpprest/httpapi/ops"
 	"xmpprest/store"
 )
@@ -19,6 +22,10 @@ import (
 // newPages serves the landing pages over a store holding one invitation of
 // each state; the XMPP side is not needed to show them.
 func newPages(t *testing.T) (*mux.Router, map[string]string) {
+	return newPagesOn(t, mux.NewRouter())
+}
+
+func newPagesOn(t *testing.T, r *mux.Router) (*mux.Router, map[string]string) {
 	t.Helper()
 	ctx := context.Background()
 	st, err := store.Open(ctx, filepath.Join(t.TempDir(), "x.db"))
@@ -51,7 +58,6 @@ func newPages(t *testing.T) (*mux.Router, map[string]string) {
 	if err := st.Update(ctx, func(tx *store.Tx) error { return tx.RevokeInvite(ctx, "revoked", now) }); err != nil {
 		t.Fatal(err)
 	}
-	r := mux.NewRouter()
 	r.UseEncodedPath()
 	Register(r, &ops.Service{Store: st}, Options{PublicURL: func() string { return "https://chat.example.org" }})
 	return r, secrets
@@ -145,5 +151,21 @@ func TestCrossSiteForm(t *testing.T) {
 	req.AddCookie(cookie)
 	if w := serve(r, req); w.Code != 400 || !strings.Contains(w.Body.String(), "differ") {
 		t.Errorf("same-origin post with differing passwords: %d %s", w.Code, w.Body)
+	}
+}
+
+// TestSecretNotLogged checks that the access log does not record an
+// invitation's secret.
+func TestSecretNotLogged(t *testing.T) {
+	var log bytes.Buffer
+	r, secrets := newPagesOn(t, httpapi.NewRouter(httpapi.Options{Logger: slog.New(slog.NewTextHandler(&log, nil))}))
+	if w := serve(r, httptest.NewRequest("GET", URL("", secrets["valid"]), nil)); w.Code != 200 {
+		t.Fatalf("page: %d", w.Code)
+	}
+	if !strings.Contains(log.String(), "/invite") {
+		t.Fatalf("no access log line: %q", log.String())
+	}
+	if strings.Contains(log.String(), secrets["valid"]) {
+		t.Errorf("the access log shows the secret: %s", log.String())
 	}
 }
