@@ -174,10 +174,11 @@ func (p *pages) formView(inv store.Invite, csrf string) view {
 		v.Message = "Choose a new password for your account " + inv.Username + "@" + inv.Host + "."
 	default:
 		v.Title = "You are invited to " + inv.Host
-		v.Message = "Create your chat account on " + inv.Host + "."
-		if inviter := inviterName(inv.Inviter); inviter != "" {
-			v.Message = inviter + " invited you to create a chat account on " + inv.Host + "."
+		inviter := inviterName(inv.Inviter)
+		if inviter == "" {
+			inviter = "The administrators of " + inv.Host
 		}
+		v.Message = inviter + " invited you to create a chat account on " + inv.Host + "."
 	}
 	return v
 }

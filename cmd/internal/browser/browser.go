@@ -151,6 +151,15 @@ func (b *Browser) Do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	}
 }
 
+// DisableScripts turns JavaScript off in the page, to show that a page
+// works without it.
+func (b *Browser) DisableScripts() {
+	b.t.Helper()
+	b.Do("disable scripts", chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		return t.Call(ctx, "Emulation.setScriptExecutionDisabled", map[string]bool{"value": true}, nil)
+	}))
+}
+
 // Get runs one chromedp action that returns a value, with a deadline.
 func Get[T any](b *Browser, what string, action chromedp.Action[T]) T {
 	b.t.Helper()

@@ -13,7 +13,7 @@ import (
 )
 
 // TestInviteBrowser opens invitation links in headless Chromium on a
-// phone-sized screen and fills the form with the keyboard: an account
+// phone-sized screen, with JavaScript off, and fills the form with the keyboard: an account
 // invite (then a c2s login as the new account), a group invite used twice
 // (both accounts end up in the group, each other's contacts), a username
 // taken, a reset invite (the new password works, the old one not) and an
@@ -22,6 +22,11 @@ func TestInviteBrowser(t *testing.T) {
 	e := start(t, xmppserver.Prosody)
 	e.awaitPrivileges()
 	b := browser.StartT(t)
+	b.DisableScripts() // the pages work without JavaScript
+	b.Do("script check", chromedp.Navigate("data:text/html,<title>off</title><script>document.title='on'</script>"))
+	if title := browser.Get(b, "title", chromedp.Title()); title != "off" {
+		t.Fatalf("JavaScript still runs (title %q)", title)
+	}
 	tok := e.token(ops.ScopeAdmin, "ops", "", 0)
 	host := e.Server.Hosts[0]
 
