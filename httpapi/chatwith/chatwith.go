@@ -41,12 +41,12 @@ type api struct{ svc *ops.Service }
 // Register mounts the API on r.
 func Register(r *mux.Router, svc *ops.Service) {
 	a := &api{svc: svc}
-	auth := httpapi.TokenAuth{Scope: ops.ScopeChatwith, Basic: true, Lookup: svc.TokenActor}
+	auth := httpapi.TokenAuth{Scope: ops.ScopeChatwith, Basic: true, Lookup: svc.TokenActor}.Middleware(a.unauthorized, a.fail)
 	d := httpapi.Dialect{
 		Name:          "chatwith",
 		Prefix:        Prefix,
 		Errors:        a.fail,
-		Guard:         auth.Middleware(a.unauthorized, a.fail),
+		Guard:         func(next http.Handler) http.Handler { return auth(a.jsonOnly(next)) },
 		TrailingSlash: true,
 		Routes: []httpapi.Route{
 			{Method: http.MethodGet, Path: "/xmppdomains", Handler: a.listDomains, Summary: "the XMPP domains (virtual hosts) administered"},
@@ -89,11 +89,20 @@ func (a *api) unauthorized(w http.ResponseWriter, _ *http.Request, err error) {
 	httpapi.WriteJSON(w, http.StatusUnauthorized, errorJSON{Error: msg, Code: http.StatusUnauthorized})
 }
 
+// jsonOnly refuses a request for another format than JSON before anything
+// is done.
+func (a *api) jsonOnly(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if f := r.URL.Query().Get("format"); f != "" && f != "json" {
+			a.fail(w, r, fault.New(fault.BadRequest, "format %q: this API answers JSON only (format=json)", f))
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 // write answers v as JSON, the only format served.
-func write(w http.ResponseWriter, r *http.Request, status int, v any) error {
-	if f := r.URL.Query().Get("format"); f != "" && f != "json" {
-		return fault.New(fault.BadRequest, "format %q: this API answers JSON only (format=json)", f)
-	}
+func write(w http.ResponseWriter, _ *http.Request, status int, v any) error {
 	httpapi.WriteJSON(w, status, v)
 	return nil
 }

@@ -209,6 +209,11 @@ func (s *Service) ChangeAccount(ctx context.Context, a Actor, host, username str
 	if c.Password != nil && *c.Password == "" {
 		return fault.New(fault.BadRequest, "the new password of %s is empty", j).About(username)
 	}
+	if c.Name != nil {
+		if err := checkText("display name", *c.Name, maxNameLength); err != nil {
+			return err.About(username)
+		}
+	}
 	if c.Enabled != nil {
 		// Before the other changes, so that a server that cannot lock
 		// accounts out changes nothing.

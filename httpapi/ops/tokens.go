@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -42,7 +43,7 @@ var ErrBadToken = errors.New("unknown, expired or revoked token")
 // the store holds only its hash. A host-limited token needs an actor that
 // administers that host; an unlimited one a service administrator.
 func (s *Service) CreateToken(ctx context.Context, a Actor, spec TokenSpec) (string, store.Token, error) {
-	if !isScope(spec.Scope) {
+	if !slices.Contains(Scopes, spec.Scope) {
 		return "", store.Token{}, fault.New(fault.BadRequest, "scope %q: want one of %s", spec.Scope, strings.Join(Scopes, ", "))
 	}
 	if spec.Name == "" {
@@ -70,15 +71,6 @@ func (s *Service) CreateToken(ctx context.Context, a Actor, spec TokenSpec) (str
 	}
 	s.auditAlone(ctx, a, "", fmt.Sprintf("created %s token %s (#%d)", t.Scope, t.Name, t.ID), describeToken(t))
 	return secret, t, nil
-}
-
-func isScope(scope string) bool {
-	for _, s := range Scopes {
-		if s == scope {
-			return true
-		}
-	}
-	return false
 }
 
 // checkTokenName refuses names that could not be typed as a Basic-auth user

@@ -179,6 +179,7 @@ func TestChatwithUsers(t *testing.T) {
 			{"limit not a number", "GET", "/xmppdomains/a.test/users?limit=ten", ""},
 			{"negative offset", "GET", "/xmppdomains/a.test/users?offset=-1", ""},
 			{"XML asked for", "GET", "/xmppdomains/a.test/users?format=xml", ""},
+			{"XML asked for on create", "POST", "/xmppdomains/a.test/users/frank?format=xml", `{"password":"pw-frank"}`},
 			{"invalid username", "POST", "/xmppdomains/a.test/users/" + url.PathEscape("bad name\u0007"), ""},
 			{"malformed JSON", "POST", "/xmppdomains/a.test/users/frank", `{"password":`},
 			{"password not a string", "POST", "/xmppdomains/a.test/users/frank", `{"password":12}`},

@@ -296,6 +296,7 @@ func TestProsodyAuthAndBadInput(t *testing.T) {
 		{"wrong type", "PATCH", "/users/bi-user", "application/json", `{"enabled":"maybe"}`, "bad-request", 400},
 		{"invalid UTF-8", "PATCH", "/users/bi-user", "application/json", "{\"display_name\":\"\xff\"}", "bad-request", 400},
 		{"no body", "PATCH", "/users/bi-user", "application/json", ``, "bad-request", 400},
+		{"control character in the name, with a lockout", "PATCH", "/users/bi-user", "application/json", `{"enabled":false,"display_name":"a\u0007b"}`, "bad-request", 400},
 		{"invalid username", "GET", "/users/" + url.PathEscape("a b\u0000"), "", ``, "bad-request", 400},
 		{"host not administered", "GET", "/users/x@elsewhere.test", "", ``, "bad-request", 400},
 		{"negative ttl", "POST", "/invites/account", "application/json", `{"ttl":-5}`, "bad-request", 400},
@@ -321,6 +322,9 @@ func TestProsodyAuthAndBadInput(t *testing.T) {
 	wantPA(t, "user unchanged", e.pa(tok, "GET", "/users/bi-user", ""), 200, &u)
 	if u.DisplayName != "" || !u.Enabled {
 		t.Errorf("refused requests changed the user: %+v", u)
+	}
+	if err := e.canLogIn(e.user("bi-user"), "pw-bad-input"); err != nil {
+		t.Errorf("refused requests locked the user out: %v", err)
 	}
 	var invites []map[string]any
 	wantPA(t, "no invites made", e.pa(tok, "GET", "/invites", ""), 200, &invites)
