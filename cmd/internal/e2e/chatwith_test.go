@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 	"testing"
+	"time"
 
 	"xmpprest/adhoc"
 	"xmpprest/component/xmppserver"
@@ -169,6 +170,9 @@ func TestChatwithUsers(t *testing.T) {
 		wantCWError(t, "bearer", e.request("GET", cwPrefix+"/xmppdomains", map[string]string{"Authorization": "Bearer " + secret}, ""), 401)
 		wantCWError(t, "Openfire secret", e.request("GET", cwPrefix+"/xmppdomains", map[string]string{"Authorization": apiSecret}, ""), 401)
 		wantCWError(t, "admin token", e.cw("ops", e.token(ops.ScopeAdmin, "ops", "", 0), "GET", "/xmppdomains", ""), 403)
+		short := e.token(ops.ScopeChatwith, "short", "", time.Millisecond)
+		time.Sleep(5 * time.Millisecond) // the expiry itself is what is tested
+		wantCWError(t, "expired token", e.cw("short", short, "GET", "/xmppdomains", ""), 401)
 		if r := e.request("GET", ofPrefix+"/users", map[string]string{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("api:"+secret))}, ""); r.Status != 401 {
 			t.Errorf("chatwith token on the Openfire dialect: %d", r.Status)
 		}
