@@ -148,6 +148,27 @@ func TestUpdateChatRoomUndoneWhenAffiliationRefused(t *testing.T) {
 	}
 }
 
+// A subject refused after the configuration and the affiliations were
+// changed: both are undone, and the component has left the room.
+func TestUpdateChatRoomUndoneWhenSubjectRefused(t *testing.T) {
+	ctx := context.Background()
+	s, rooms := roomService(t)
+	before := seedLobby(rooms)
+	rooms.Refuse(muctest.Refusal{Op: muctest.OpSubject, Condition: stanza.Forbidden, Text: "You are not allowed to change the subject"})
+	change := replaceAll()
+	change.Subject = strp("Today")
+	_, err := s.UpdateChatRoom(ctx, admin, "", "lobby", change, false)
+	if !fault.Is(err, fault.Forbidden) || !strings.HasSuffix(fault.Message(err), "; nothing was changed") {
+		t.Fatalf("want a Forbidden fault that says nothing was changed, got %v", err)
+	}
+	if len(affiliationChanges(rooms)) != 16 {
+		t.Errorf("affiliation changes = %q, want the 8 of the change and their 8 undos", affiliationChanges(rooms))
+	}
+	if after, _ := rooms.Room("lobby"); !reflect.DeepEqual(after, before) {
+		t.Errorf("room after the failed change:\n%+v\nwant as it was:\n%+v", after, before)
+	}
+}
+
 // When the undo fails too, the error says the room is partly changed and
 // the undo's failure is logged.
 func TestUpdateChatRoomReportsFailedUndo(t *testing.T) {

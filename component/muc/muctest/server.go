@@ -16,8 +16,10 @@
 //     answered (Prosody's handler fails on it);
 //   - a temporary room is destroyed as its last occupant leaves (an empty
 //     room made temporary stays until then);
-//   - destroying a persistent room leaves a tombstone (disco#info answers
-//     gone) until the destroy command (muc.NodeProsodyDestroy) removes it;
+//   - destroying a persistent room leaves a tombstone (every request to the
+//     room answers gone; the component, a server admin, may create the
+//     name again) until the destroy command (muc.NodeProsodyDestroy)
+//     removes it;
 //   - a subject is taken only from an occupant, and passed on to every
 //     occupant.
 package muctest
@@ -416,7 +418,7 @@ func (s *Server) answer(typ stanza.IQType, from, to jid.JID, req request) (reply
 			return "", &errorStanza{cond: r.Condition, text: r.Text}, r.Unanswered
 		}
 	}
-	if op == OpInfo && s.tombstones[room.String()] {
+	if s.tombstones[room.String()] {
 		return "", refused(stanza.Gone, "This room has been destroyed"), false
 	}
 	r, ok := s.rooms[room.String()]

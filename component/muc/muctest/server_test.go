@@ -132,3 +132,24 @@ func TestRefusals(t *testing.T) {
 		t.Errorf("requests = %q", got)
 	}
 }
+
+// A creation whose configuration is refused leaves no room behind.
+func TestCreationUndoneWhenConfigurationRefused(t *testing.T) {
+	ctx := context.Background()
+	c, s := newClient()
+	s.Refuse(muctest.Refusal{Op: muctest.OpConfigure, Condition: stanza.NotAcceptable})
+	room, _ := muc.RoomJID("broken", jid.MustParse("conference.example.org"))
+	err := c.Create(ctx, room, func(form *muc.Form) (*muc.Form, error) {
+		sub, _, err := muc.Apply(form, muc.Info{}, muc.Settings{Persistent: ptr(true)})
+		return sub, err
+	}, "")
+	if !fault.Is(err, fault.BadRequest) {
+		t.Fatalf("want the refusal's BadRequest, got %v", err)
+	}
+	if r, ok := s.Room("broken"); ok {
+		t.Errorf("a room was left behind: %+v", r)
+	}
+	if !slices.Equal(s.Changes(), []string{"create broken@conference.example.org", "destroy broken@conference.example.org"}) {
+		t.Errorf("changes = %q", s.Changes())
+	}
+}
