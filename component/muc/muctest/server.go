@@ -73,8 +73,9 @@ type Refusal struct {
 	After int
 	// Times is how many are refused; 0 means all the following ones.
 	Times int
-	// Condition and Text make the error answered. Unanswered leaves the
-	// request without an answer instead (it times out).
+	// Condition (not-allowed when empty) and Text make the error answered.
+	// Unanswered leaves the request without an answer instead (it times
+	// out).
 	Condition  stanza.Condition
 	Text       string
 	Unanswered bool
@@ -142,6 +143,9 @@ func New(component, service jid.JID) *Server {
 
 // Refuse makes the service refuse the requests r matches, from now on.
 func (s *Server) Refuse(r Refusal) {
+	if r.Condition == "" {
+		r.Condition = stanza.NotAllowed
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.refusals = append(s.refusals, &r)
