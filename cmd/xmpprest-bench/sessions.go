@@ -45,7 +45,12 @@ type SessionReport struct {
 	P50Ms           float64 `json:"p50Ms"`
 	P99Ms           float64 `json:"p99Ms"`
 	MaxMs           float64 `json:"maxMs"`
-	Error           string  `json:"error,omitempty"`
+	// DirectP50Ms and DirectP99Ms are the same messages' latency to a
+	// plain c2s client of the same server, sent in turn with them: what
+	// the server and the machine cost without xmpprest.
+	DirectP50Ms float64 `json:"directP50Ms"`
+	DirectP99Ms float64 `json:"directP99Ms"`
+	Error       string  `json:"error,omitempty"`
 }
 
 // signInConcurrency is how many sign-ins (and account creations) run at
@@ -67,8 +72,8 @@ func benchSessions(ctx context.Context, o options, srv *xmppserver.Server, xr *x
 func benchSessionsRun(ctx context.Context, o options, srv *xmppserver.Server, xr *xmpprestTarget, rep *SessionReport) error {
 	n := o.Sessions
 	name := func(i int) string { return fmt.Sprintf("sw-%d", i) }
-	o.progress("sessions: creating %d accounts", n+1)
-	if err := forEach(ctx, n+1, func(ctx context.Context, i int) error {
+	o.progress("sessions: creating %d accounts", n+2)
+	if err := forEach(ctx, n+2, func(ctx context.Context, i int) error {
 		u := name(i)
 		return xr.call(ctx, http.MethodPost, "/users", fmt.Sprintf(`{"username":%q,"password":%q}`, u, "pw-"+u))
 	}); err != nil {
@@ -139,13 +144,44 @@ func benchSessionsRun(ctx context.Context, o options, srv *xmppserver.Server, xr
 		return fmt.Errorf("sender: %w", err)
 	}
 	defer sender.Close()
+	// A plain c2s client of the same server gets the same messages in
+	// turn: the baseline.
+	direct, err := c2stest.Login(ctx, c2s.Options{Addr: srv.C2SAddr, TLS: c2s.TLSNone}, userJID(srv, name(n+1)), "pw-"+name(n+1), "bench")
+	if err != nil {
+		return fmt.Errorf("direct receiver: %w", err)
+	}
+	defer direct.Close()
+	if err := direct.SendPresence(ctx); err != nil {
+		return fmt.Errorf("direct receiver: %w", err)
+	}
+	var directLat []time.Duration
+	directSent := map[int]time.Time{}
+	go func() {
+		for m := range direct.Messages() {
+			seq, err := strconv.Atoi(strings.TrimPrefix(m.Body, "bench "))
+			if err != nil {
+				continue
+			}
+			now := time.Now()
+			mu.Lock()
+			if t, ok := directSent[seq]; ok {
+				directLat = append(directLat, now.Sub(t))
+				delete(directSent, seq)
+			}
+			mu.Unlock()
+		}
+	}()
 	o.progress("sessions: %d messages to the streams", o.SessionMessages)
 	for seq := range o.SessionMessages {
 		to := userJID(srv, name(seq%n))
 		mu.Lock()
 		sent[seq] = time.Now()
+		directSent[seq] = time.Now()
 		mu.Unlock()
 		if err := sender.SendMessage(ctx, to, "bench "+strconv.Itoa(seq)); err != nil {
+			return fmt.Errorf("send: %w", err)
+		}
+		if err := sender.SendMessage(ctx, userJID(srv, name(n+1)), "bench "+strconv.Itoa(seq)); err != nil {
 			return fmt.Errorf("send: %w", err)
 		}
 		select {
@@ -167,11 +203,18 @@ func benchSessionsRun(ctx context.Context, o options, srv *xmppserver.Server, xr
 	defer mu.Unlock()
 	rep.Delivered = len(lat)
 	if len(lat) > 0 {
-		slices.Sort(lat)
-		pct := func(p float64) time.Duration { return lat[min(max(int(p/100*float64(len(lat))+0.5)-1, 0), len(lat)-1)] }
-		rep.P50Ms, rep.P99Ms, rep.MaxMs = ms(pct(50)), ms(pct(99)), ms(lat[len(lat)-1])
+		rep.P50Ms, rep.P99Ms, rep.MaxMs = pct(lat, 50), pct(lat, 99), pct(lat, 100)
+	}
+	if len(directLat) > 0 {
+		rep.DirectP50Ms, rep.DirectP99Ms = pct(directLat, 50), pct(directLat, 99)
 	}
 	return nil
+}
+
+// pct returns the p-th percentile of d in milliseconds (d gets sorted).
+func pct(d []time.Duration, p float64) float64 {
+	slices.Sort(d)
+	return ms(d[min(max(int(p/100*float64(len(d))+0.5)-1, 0), len(d)-1)])
 }
 
 func userJID(srv *xmppserver.Server, local string) jid.JID {
@@ -270,14 +313,14 @@ func (t *xmpprestTarget) stream(ctx context.Context, client *http.Client, token 
 
 // sessionRows are the session figures, one line per server measured.
 func (rep *Report) sessionRows() (header []string, rows [][]string) {
-	header = []string{"server", "sessions", "sign-in", "RSS per session", "RSS per stream", "messages", "SSE p50", "SSE p99", "goals"}
+	header = []string{"server", "sessions", "sign-in", "RSS per session", "RSS per stream", "messages", "SSE p50", "SSE p99", "direct c2s p50", "p99", "goals"}
 	for _, s := range rep.Servers {
 		r := s.SessionReport
 		if r == nil {
 			continue
 		}
 		if r.Error != "" {
-			rows = append(rows, []string{s.Kind, fmt.Sprint(r.Sessions), "-", "-", "-", "-", "-", "-", "failed: " + r.Error})
+			rows = append(rows, []string{s.Kind, fmt.Sprint(r.Sessions), "-", "-", "-", "-", "-", "-", "-", "-", "failed: " + r.Error})
 			continue
 		}
 		goals := []string{
@@ -287,7 +330,7 @@ func (rep *Report) sessionRows() (header []string, rows [][]string) {
 		rows = append(rows, []string{s.Kind, fmt.Sprint(r.Sessions), fmt.Sprintf("%.1f s", r.SignInSeconds),
 			fmt.Sprintf("%.1f KiB", float64(r.BytesPerSession)/1024), fmt.Sprintf("%.1f KiB", float64(r.BytesPerStream)/1024),
 			fmt.Sprintf("%d of %d", r.Delivered, r.Messages), fmt.Sprintf("%.2f ms", r.P50Ms), fmt.Sprintf("%.2f ms", r.P99Ms),
-			strings.Join(goals, "; ")})
+			fmt.Sprintf("%.2f ms", r.DirectP50Ms), fmt.Sprintf("%.2f ms", r.DirectP99Ms), strings.Join(goals, "; ")})
 	}
 	return header, rows
 }

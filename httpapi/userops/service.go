@@ -55,6 +55,7 @@ type Service struct {
 
 	limits   limiter
 	webauthn webauthnState
+	known    knownAccounts
 }
 
 // The sign-in methods, as recorded with tokens.

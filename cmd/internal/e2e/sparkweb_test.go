@@ -92,6 +92,8 @@ func TestSparkWebChat(t *testing.T) {
 		e.wantStatus(http.StatusBadRequest, "POST", "/presence?show=sleeping", token, "")
 		e.wantStatus(http.StatusBadRequest, "GET", "/chat/messages?start=yesterday", token, "")
 		e.wantStatus(http.StatusBadRequest, "POST", "/roster", token, `{"jid": "bob@"`)
+		e.wantStatus(http.StatusNotFound, "POST", "/chat/message/nobody", token, "hello?")
+		e.wantStatus(http.StatusNotFound, "POST", "/roster", token, `{"jid": "nobody"}`)
 
 		// Roster: bob asks first, alice adds him (approving and asking back).
 		b.SendRaw(ctx, fmt.Sprintf("<presence to='%s' type='subscribe'/>", alice))
