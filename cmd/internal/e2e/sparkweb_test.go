@@ -129,6 +129,10 @@ func TestSparkWebChat(t *testing.T) {
 		if pres.Show != "available" {
 			t.Fatalf("bob's presence %+v", pres)
 		}
+		e.swJSON("GET", "/presence/alice", token, "", &pres)
+		if pres.Show != "available" || pres.Username != alice.String() {
+			t.Fatalf("alice's own presence %+v", pres)
+		}
 		b.SendRaw(ctx, "<presence><show>away</show><status>lunch</status></presence>")
 		events.wait("chatapi.presence", func(d map[string]string) bool { return d["show"] == "away" && d["status"] == "lunch" })
 		// A presence set through the API is seen by the other client.
