@@ -196,6 +196,17 @@ func TestSparkWebChat(t *testing.T) {
 			t.Fatalf("global config %+v", global)
 		}
 
+		// A room invitation arrives as a chatapi.muc event.
+		if st, body := e.do("POST", "/plugins/restapi/v1/chatrooms", "application/json", "", `{"roomName": "lounge", "persistent": "true"}`); st != http.StatusCreated {
+			t.Fatalf("create room: %d %s", st, body)
+		}
+		if st, body := e.do("POST", "/plugins/restapi/v1/chatrooms/lounge/invite/alice", "application/json", "", `{"reason": "come in"}`); st != http.StatusOK {
+			t.Fatalf("invite: %d %s", st, body)
+		}
+		events.wait("chatapi.muc", func(d map[string]string) bool {
+			return d["type"] == "invitationReceived" && d["room"] == "lounge" && d["reason"] == "come in"
+		})
+
 		// Registration, when allowed, creates the account and signs it in.
 		var reg struct{ Token string }
 		e.swJSON("POST", "/register/frank", "", "frank-pw", &reg)
