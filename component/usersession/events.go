@@ -59,7 +59,7 @@ func NewHub(replay int) *Hub {
 type Subscription struct {
 	hub *Hub
 	c   chan Event
-	// Lost is true when the stream was dropped for falling behind.
+	// lost is true when the stream was dropped for falling behind.
 	lost bool
 }
 
