@@ -73,6 +73,20 @@ func TestSparkWebChat(t *testing.T) {
 			t.Fatalf("chat event %+v", got)
 		}
 
+		// What the user sends from another device shows too (carbons).
+		phone, err := c2stest.Login(ctx, e.c2sOpts(), alice, "alice-pw", "phone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		phone.SendPresence(ctx)
+		if err := phone.SendMessage(ctx, bob, "from my phone"); err != nil {
+			t.Fatal(err)
+		}
+		events.wait("chatapi.chat", func(d map[string]string) bool {
+			return d["body"] == "from my phone" && d["carbon"] == "sent"
+		})
+		phone.Close()
+
 		// A message posted through the API arrives at the other client.
 		var posted struct{ ID string }
 		e.swJSON("POST", "/chat/message/"+bob.String(), token, "hello bob", &posted)
@@ -282,7 +296,8 @@ func TestSparkWebChat(t *testing.T) {
 		})
 		e.swJSON("POST", "/logout", token, "", nil)
 		nextPresence(t, b.Presences(), func(p c2stest.Presence) bool {
-			return strings.HasPrefix(p.From, alice.String()+"/") && p.Type == "unavailable"
+			// The session's resource is sparkweb-<random>.
+			return strings.HasPrefix(p.From, alice.String()+"/sparkweb-") && p.Type == "unavailable"
 		})
 		events.waitEnd()
 		e.wantStatus(http.StatusUnauthorized, "GET", "/user", token, "")
