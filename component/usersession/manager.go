@@ -209,6 +209,7 @@ func (m *Manager) newSession(user jid.JID, password string) *Session {
 		passHash: sha256.Sum256([]byte(password)),
 		connUp:   make(chan struct{}),
 		lastUsed: time.Now(),
+		own:      Presence{Available: true}, // the initial presence
 	}
 }
 
