@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +34,9 @@ type Route struct {
 	// TrailingSlash also serves the path with a "/" appended (collections
 	// in some dialects).
 	TrailingSlash bool
+	// Secrets names the path parameters that are secrets (a one-time
+	// code): the access log shows them as "*".
+	Secrets []string
 }
 
 // Dialect is a REST dialect's routes mounted under one prefix, with its
@@ -78,6 +82,9 @@ func (d Dialect) Mount(r *mux.Router) *mux.Router {
 			if rt.Streams {
 				streamRoutes.Store(mr, true)
 			}
+			if len(rt.Secrets) > 0 {
+				secretParams.Store(mr, rt.Secrets)
+			}
 		}
 		registered.Lock()
 		registered.routes = append(registered.routes, DeclaredRoute{Dialect: d.Name, Prefix: d.Prefix, Route: rt})
@@ -104,6 +111,7 @@ type DeclaredRoute struct {
 
 var (
 	streamRoutes sync.Map // *mux.Route -> true
+	secretParams sync.Map // *mux.Route -> []string
 	registered   struct {
 		sync.Mutex
 		routes []DeclaredRoute
@@ -141,4 +149,29 @@ func withTimeout(d time.Duration) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+// loggedPath is the request's path as the access log shows it: escaped,
+// with the path parameters its route declares secret replaced by "*".
+func loggedPath(r *http.Request) string {
+	path := r.URL.EscapedPath()
+	cur := mux.CurrentRoute(r)
+	if cur == nil {
+		return path
+	}
+	names, ok := secretParams.Load(cur)
+	if !ok {
+		return path
+	}
+	vars := mux.Vars(r)
+	segments := strings.Split(path, "/")
+	for _, name := range names.([]string) {
+		v := vars[name]
+		for i, seg := range segments {
+			if v != "" && seg == v {
+				segments[i] = "*"
+			}
+		}
+	}
+	return strings.Join(segments, "/")
 }

@@ -117,7 +117,7 @@ func withAccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 			}
 			attrs := []slog.Attr{
 				slog.String("method", r.Method),
-				slog.String("path", r.URL.EscapedPath()),
+				slog.String("path", loggedPath(r)),
 				slog.Int("status", rec.status),
 				slog.Int64("bytes", rec.bytes),
 				slog.Duration("took", time.Since(start)),
