@@ -14,6 +14,7 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"xmpprest/component/fault"
+	"xmpprest/component/metrics"
 )
 
 // IQ is an outgoing request.
@@ -51,11 +52,13 @@ func (l *Link) Do(ctx context.Context, iq IQ, result any) error {
 	return l.do(ctx, c, iq, result)
 }
 
-func (l *Link) do(ctx context.Context, c *conn, iq IQ, result any) error {
+func (l *Link) do(ctx context.Context, c *conn, iq IQ, result any) (err error) {
 	body, err := xmlEncode(iq.Payload)
 	if err != nil {
 		return fault.Wrap(fault.Internal, err, "encode IQ payload")
 	}
+	start := time.Now()
+	defer func() { metrics.ObserveIQ(payloadKind(body), iqOutcome(err), start) }()
 	if iq.From.String() == "" {
 		iq.From = l.cfg.Domain
 	}

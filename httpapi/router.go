@@ -24,6 +24,8 @@ type Options struct {
 	Capabilities func() any
 	// Auth guards /capabilities.
 	Auth *AdminAuth
+	// MetricsAccess says who may read /metrics; "" is AccessOff.
+	MetricsAccess Access
 }
 
 // NewRouter returns the router with the middleware and the service's own
@@ -35,7 +37,7 @@ func NewRouter(o Options) *mux.Router {
 	}
 	r := mux.NewRouter()
 	r.UseEncodedPath()
-	r.Use(withRequestID, withAccessLog(log), withRecovery(log),
+	r.Use(withRequestID, withAccessLog(log), withMetrics, withRecovery(log),
 		withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout))
 	r.NotFoundHandler = withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.URL.Path})
@@ -71,6 +73,7 @@ func NewRouter(o Options) *mux.Router {
 			})(caps)
 	}
 	r.Handle("/capabilities", capsHandler).Methods(http.MethodGet)
+	mountMetrics(r, o)
 	return r
 }
 
