@@ -8,6 +8,13 @@
 //	xmpprest -config component.toml
 //	xmpprest -version
 //	xmpprest -local-prosody    # start a Prosody on loopback and attach to it
+//	xmpprest -config component.toml doctor
+//	xmpprest -config component.toml users list|add|delete|passwd ...
+//	xmpprest -config component.toml rooms list|create|delete ...
+//
+// The commands administer through the same operations as the REST APIs,
+// attached to the XMPP server like the service; "xmpprest help" lists
+// their arguments.
 //
 // Single configuration keys can be overridden by XMPPREST_* environment
 // variables (XMPPREST_XMPP_SECRET for [xmpp] secret, and so on).
@@ -42,7 +49,13 @@ func main() {
 	defer stop()
 
 	var err error
-	if *localProsody {
+	if flag.Arg(0) == "help" {
+		fmt.Println(commandsUsage())
+		return
+	}
+	if flag.NArg() > 0 {
+		err = runCommand(ctx, *configPath, flag.Args(), os.Stdout)
+	} else if *localProsody {
 		err = runLocalProsody(ctx, *configPath, os.Stdout)
 	} else {
 		err = run(ctx, *configPath)

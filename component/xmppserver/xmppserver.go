@@ -72,6 +72,11 @@ type Options struct {
 	// VirtualHosts only (not of the MUC components), on ejabberd it is in
 	// neither mod_muc's access_admin nor access_create.
 	WithoutMUCRights bool
+	// WithoutAdminRights leaves the component out of the server's admins
+	// and out of its XEP-0356 privileged entities, as on a server where
+	// nobody has granted it anything yet (what xmpprest doctor reports
+	// on). It is implemented for Prosody only.
+	WithoutAdminRights bool
 	// Dir, when set, is the server's directory (config, certificates, data,
 	// logs) instead of a new temporary one: it is created when missing,
 	// reused as it is otherwise, and kept after Close, so accounts and

@@ -1,0 +1,198 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"mellium.im/xmpp/jid"
+
+	"xmpprest/cmd/internal/config"
+	"xmpprest/cmd/internal/daemon"
+	"xmpprest/component/c2s"
+	"xmpprest/component/xmppserver"
+)
+
+// cliConfig is an xmpprest configuration attached to s.
+func cliConfig(t *testing.T, s *xmppserver.Server) config.Config {
+	cfg := config.Default()
+	cfg.XMPP.Address = s.ComponentAddr
+	cfg.XMPP.JID = s.ComponentJID
+	cfg.XMPP.Secret = s.Secret
+	cfg.XMPP.Hosts = s.Hosts
+	cfg.XMPP.C2SAddress = s.C2SAddr
+	cfg.XMPP.C2STLS = "none"
+	cfg.XMPP.Timeout.Duration = 5 * time.Second
+	cfg.Store.Path = filepath.Join(t.TempDir(), "xmpprest.db")
+	cfg.Auth.Secret = "cli-test-secret"
+	if err := cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
+// runCLI runs one subcommand with input on stdin and returns its output.
+func runCLI(t *testing.T, cfg config.Config, input string, args ...string) (string, error) {
+	t.Helper()
+	stdin = strings.NewReader(input)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	var out bytes.Buffer
+	err := commands[args[0]].run(ctx, cfg, args[1:], &out)
+	return out.String(), err
+}
+
+func mustCLI(t *testing.T, cfg config.Config, input string, args ...string) string {
+	t.Helper()
+	out, err := runCLI(t, cfg, input, args...)
+	if err != nil {
+		t.Fatalf("xmpprest %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+func checkLogin(t *testing.T, cfg config.Config, user jid.JID, password string) error {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return c2s.CheckPassword(ctx, daemon.C2SOptions(cfg), user, password)
+}
+
+// TestCLIUsers adds, lists, re-passwords and deletes an account with the
+// command line and checks each effect by logging in to the server.
+func TestCLIUsers(t *testing.T) {
+	s := xmppserver.StartT(t, xmppserver.Prosody, xmppserver.Options{})
+	cfg := cliConfig(t, s)
+	alice := jid.MustParse("alice@" + s.Hosts[0])
+
+	out := mustCLI(t, cfg, "first-pw\n", "users", "add", "alice", "--name", "Alice A")
+	if !strings.Contains(out, "created alice") {
+		t.Errorf("users add printed %q", out)
+	}
+	if err := checkLogin(t, cfg, alice, "first-pw"); err != nil {
+		t.Fatalf("alice cannot log in after users add: %v", err)
+	}
+	if _, err := runCLI(t, cfg, "x\n", "users", "add", "alice"); err == nil || !strings.Contains(err.Error(), "exist") {
+		t.Errorf("adding alice again: err = %v, want one saying she exists", err)
+	}
+
+	out = mustCLI(t, cfg, "", "users", "list")
+	if !strings.Contains(out, alice.String()) || !strings.Contains(out, "Alice A") {
+		t.Errorf("users list does not show alice and her name:\n%s", out)
+	}
+
+	mustCLI(t, cfg, "", "users", "passwd", "alice", "--password", "second-pw")
+	if err := checkLogin(t, cfg, alice, "second-pw"); err != nil {
+		t.Fatalf("the new password does not work: %v", err)
+	}
+	if err := checkLogin(t, cfg, alice, "first-pw"); !errors.Is(err, c2s.ErrNotAuthorized) {
+		t.Fatalf("the old password still works (err %v)", err)
+	}
+
+	mustCLI(t, cfg, "", "users", "delete", "alice")
+	if err := checkLogin(t, cfg, alice, "second-pw"); !errors.Is(err, c2s.ErrNotAuthorized) {
+		t.Fatalf("alice can still log in after users delete (err %v)", err)
+	}
+	if _, err := runCLI(t, cfg, "", "users", "delete", "alice"); err == nil {
+		t.Error("deleting a missing account succeeded")
+	}
+	if _, err := runCLI(t, cfg, "", "users", "add", "bob"); err == nil || !strings.Contains(err.Error(), "password") {
+		t.Errorf("users add without a password: err = %v, want one asking for it", err)
+	}
+	if _, err := runCLI(t, cfg, "", "users", "frobnicate"); err == nil || !strings.Contains(err.Error(), "usage") {
+		t.Errorf("unknown subcommand: err = %v, want the usage", err)
+	}
+}
+
+// TestCLIRooms creates, lists and deletes a room with the command line and
+// checks its existence with a user's own disco#info query to the room.
+func TestCLIRooms(t *testing.T) {
+	s := xmppserver.StartT(t, xmppserver.Prosody, xmppserver.Options{})
+	cfg := cliConfig(t, s)
+	if err := s.RegisterUser(context.Background(), "watcher", s.Hosts[0], "watcher-pw"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	watcher, err := c2s.Login(ctx, daemon.C2SOptions(cfg), jid.MustParse("watcher@"+s.Hosts[0]), "watcher-pw", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer watcher.Close()
+	room := "standup@" + s.MUCService
+	exists := func() bool {
+		reply, err := watcher.IQ(ctx, `<iq type='get' id='d1' to='`+room+`'><query xmlns='http://jabber.org/protocol/disco#info'/></iq>`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.Contains(reply, "type='result'") || strings.Contains(reply, `type="result"`)
+	}
+	if exists() {
+		t.Fatal("the room exists before rooms create")
+	}
+
+	mustCLI(t, cfg, "", "rooms", "create", "standup", "--title", "Daily standup", "--public")
+	if !exists() {
+		t.Fatal("the room does not exist on the server after rooms create")
+	}
+	out := mustCLI(t, cfg, "", "rooms", "list")
+	if !strings.Contains(out, room) || !strings.Contains(out, "Daily standup") {
+		t.Errorf("rooms list does not show the room and its title:\n%s", out)
+	}
+	if _, err := runCLI(t, cfg, "", "rooms", "create", "standup"); err == nil {
+		t.Error("creating the room again succeeded")
+	}
+	mustCLI(t, cfg, "", "rooms", "delete", "standup")
+	if exists() {
+		t.Fatal("the room still exists after rooms delete")
+	}
+}
+
+// TestDoctorUnderPrivileged runs doctor against a Prosody where the
+// component is neither an admin nor a privileged entity: it must name the
+// missing admins entry and privileged_entities grant, and fail.
+func TestDoctorUnderPrivileged(t *testing.T) {
+	s := xmppserver.StartT(t, xmppserver.Prosody, xmppserver.Options{WithoutAdminRights: true})
+	cfg := cliConfig(t, s)
+	out, err := runCLI(t, cfg, "", "doctor", "--no-rooms")
+	t.Logf("doctor output:\n%s", out)
+	if !errors.Is(err, errDoctorFound) {
+		t.Fatalf("doctor: err = %v, want errDoctorFound", err)
+	}
+	for _, want := range []string{
+		"host " + s.Hosts[0] + ": Prosody",
+		"MISSING  accounts",
+		"MISSING  rosters and shared groups",
+		`admins = { "` + s.ComponentJID + `" }`,
+		"privileged_entities = {",
+		`["` + s.ComponentJID + `"] = {`,
+		`roster = "both";`,
+		`modules_enabled = { "privilege" }`,
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("doctor output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "ejabberd.yml") {
+		t.Error("doctor gives ejabberd lines for a Prosody")
+	}
+}
+
+// TestDoctorPrivileged runs doctor against the fully configured Prosody the
+// tests use (contrib/prosody/prosody.cfg.lua's rights): every feature,
+// chat rooms included, must work.
+func TestDoctorPrivileged(t *testing.T) {
+	s := xmppserver.StartT(t, xmppserver.Prosody, xmppserver.Options{})
+	cfg := cliConfig(t, s)
+	out, err := runCLI(t, cfg, "", "doctor")
+	if err != nil {
+		t.Fatalf("doctor: %v\n%s", err, out)
+	}
+	if strings.Contains(out, "MISSING") || !strings.Contains(out, "ok       chat rooms") {
+		t.Errorf("doctor output:\n%s", out)
+	}
+}

@@ -1,0 +1,105 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"text/tabwriter"
+
+	"xmpprest/cmd/internal/config"
+	"xmpprest/component/fault"
+	"xmpprest/httpapi/ops"
+)
+
+const roomsUsage = `rooms list [--service conference]
+rooms create NAME [--service conference] [--title TITLE] [--description TEXT] [--public] [--members-only] [--owner JID]...
+rooms delete NAME [--service conference]`
+
+// stringList is a repeatable string flag.
+type stringList []string
+
+func (l *stringList) String() string     { return fmt.Sprint(*l) }
+func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
+
+// roomsCommand administers chat rooms through the same operations as the
+// REST APIs, as the "cli" service administrator.
+func roomsCommand(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return errors.New("rooms: missing subcommand\nusage:\n" + indent(roomsUsage))
+	}
+	fs := flag.NewFlagSet("rooms "+args[0], flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	service := fs.String("service", ops.DefaultChatService, "chat service name (its subdomain) or JID")
+	title := fs.String("title", "", "the room's natural name")
+	description := fs.String("description", "", "the room's description")
+	public := fs.Bool("public", false, "list the room in the service's directory")
+	membersOnly := fs.Bool("members-only", false, "only members may enter")
+	var owners stringList
+	fs.Var(&owners, "owner", "an owner's bare JID (repeatable)")
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return fmt.Errorf("rooms %s: %v\nusage:\n%s", args[0], err, indent(roomsUsage))
+	}
+	want := map[string]int{"list": 0, "create": 1, "delete": 1}
+	n, ok := want[args[0]]
+	if !ok {
+		return fmt.Errorf("rooms: unknown subcommand %q\nusage:\n%s", args[0], indent(roomsUsage))
+	}
+	if len(pos) != n {
+		return fmt.Errorf("rooms %s: want %d argument(s), got %d\nusage:\n%s", args[0], n, len(pos), indent(roomsUsage))
+	}
+
+	svc, closeLink, err := connect(ctx, cfg)
+	if err != nil {
+		return err
+	}
+	defer closeLink()
+	switch args[0] {
+	case "list":
+		rooms, complete, err := svc.ChatRooms(ctx, *service, true, "", false)
+		if err != nil {
+			return errors.New("rooms list: " + fault.Message(err))
+		}
+		tw := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(tw, "JID\tTITLE\tDESCRIPTION")
+		for _, r := range rooms {
+			fmt.Fprintf(tw, "%s\t%s\t%s\n", r.JID, r.NaturalName, r.Description)
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+		if !complete {
+			fmt.Fprintln(out, "(the service did not list every room)")
+		}
+		return nil
+	case "create":
+		spec := ops.RoomSpec{Name: pos[0], Owners: owners}
+		spec.Settings.Persistent = ptr(true)
+		spec.Settings.PublicRoom = public
+		spec.Settings.MembersOnly = membersOnly
+		if *title != "" {
+			spec.Settings.NaturalName = title
+		}
+		if *description != "" {
+			spec.Settings.Description = description
+		}
+		skipped, err := svc.CreateChatRoom(ctx, cliActor, *service, spec, false)
+		if err != nil {
+			return errors.New("rooms create: " + fault.Message(err))
+		}
+		fmt.Fprintf(out, "created %s\n", pos[0])
+		for _, s := range skipped {
+			fmt.Fprintf(out, "  not applied: %s\n", s)
+		}
+	case "delete":
+		if err := svc.DeleteChatRoom(ctx, cliActor, *service, pos[0]); err != nil {
+			return errors.New("rooms delete: " + fault.Message(err))
+		}
+		fmt.Fprintf(out, "deleted %s\n", pos[0])
+	}
+	return nil
+}
+
+func ptr[T any](v T) *T { return &v }
