@@ -196,3 +196,39 @@ func TestDoctorPrivileged(t *testing.T) {
 		t.Errorf("doctor output:\n%s", out)
 	}
 }
+
+// TestSampleConfigs starts Prosody 0.12 and ejabberd 23.01 from the sample
+// configurations in contrib/ and runs doctor against each: every feature
+// must work, except on ejabberd 23.01 what it cannot do: lockouts (no
+// disable-user command), vCards (no iq permission in mod_privilege) and
+// rosters (its privileged roster set fails).
+func TestSampleConfigs(t *testing.T) {
+	for _, tc := range []struct {
+		kind    xmppserver.Kind
+		missing []string
+	}{
+		{xmppserver.Prosody, nil},
+		{xmppserver.Ejabberd, []string{"lockouts", "rosters and shared groups", "vCards"}},
+	} {
+		t.Run(string(tc.kind), func(t *testing.T) {
+			s := xmppserver.StartT(t, tc.kind, xmppserver.Options{FromSample: true})
+			cfg := cliConfig(t, s)
+			out, err := runCLI(t, cfg, "", "doctor")
+			if len(tc.missing) == 0 && err != nil || len(tc.missing) > 0 && !errors.Is(err, errDoctorFound) {
+				t.Fatalf("doctor: err = %v\n%s", err, out)
+			}
+			var missing []string
+			for _, line := range strings.Split(out, "\n") {
+				if rest, ok := strings.CutPrefix(strings.TrimSpace(line), "MISSING"); ok {
+					missing = append(missing, strings.TrimSpace(rest[:min(len(rest), 28)]))
+				}
+			}
+			if strings.Join(missing, ",") != strings.Join(tc.missing, ",") {
+				t.Errorf("missing features %q, want %q\n%s", missing, tc.missing, out)
+			}
+			if !strings.Contains(out, "ok       chat rooms") || !strings.Contains(out, "ok       accounts") {
+				t.Errorf("chat rooms or accounts do not work:\n%s", out)
+			}
+		})
+	}
+}

@@ -77,6 +77,12 @@ type Options struct {
 	// nobody has granted it anything yet (what xmpprest doctor reports
 	// on). It is implemented for Prosody only.
 	WithoutAdminRights bool
+	// FromSample starts the server from the sample configuration xmpprest
+	// ships (contrib/prosody/prosody.cfg.lua, contrib/ejabberd/ejabberd.yml)
+	// instead of the generated one, with only the loopback ports, paths,
+	// certificate and component secret swapped in. Hosts and ComponentJID
+	// must be the samples' (the defaults). The samples require TLS on c2s.
+	FromSample bool
 	// Dir, when set, is the server's directory (config, certificates, data,
 	// logs) instead of a new temporary one: it is created when missing,
 	// reused as it is otherwise, and kept after Close, so accounts and

@@ -58,9 +58,13 @@ modules_enabled = { "xmpprest_admin" }`)
 		prosody = append(prosody, `-- in the global modules_enabled:
 "admin_adhoc";`)
 	}
+	ejabberd := ""
+	if slices.Contains(missing, "disable-user") || slices.Contains(missing, "reenable-user") {
+		ejabberd = "# ejabberd has no disable-user and reenable-user commands: lockouts are unavailable.\n"
+	}
 	return map[string]string{
 		Prosody: strings.Join(prosody, "\n"),
-		Ejabberd: fmt.Sprintf(`# ejabberd.yml:
+		Ejabberd: ejabberd + fmt.Sprintf(`# ejabberd.yml:
 `+ejabberdACL+`
 access_rules:
   configure:
