@@ -58,7 +58,11 @@ func (l *Link) do(ctx context.Context, c *conn, iq IQ, result any) (err error) {
 		return fault.Wrap(fault.Internal, err, "encode IQ payload")
 	}
 	start := time.Now()
-	defer func() { metrics.ObserveIQ(payloadKind(body), iqOutcome(err), start) }()
+	defer func() {
+		kind, outcome := payloadKind(body), iqOutcome(err)
+		metrics.ObserveIQ(kind, outcome, start)
+		l.logIQ(ctx, iq, kind, outcome, start)
+	}()
 	if iq.From.String() == "" {
 		iq.From = l.cfg.Domain
 	}

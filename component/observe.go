@@ -2,8 +2,11 @@ package component
 
 import (
 	"bytes"
+	"context"
 	"encoding/xml"
+	"log/slog"
 	"strings"
+	"time"
 
 	"xmpprest/component/fault"
 	"xmpprest/component/metrics"
@@ -69,4 +72,21 @@ func (l *Link) noteReconnect(err error) {
 		outcome = "failed"
 	}
 	metrics.LinkReconnects.WithLabelValues(l.cfg.Domain.String(), outcome).Inc()
+}
+
+// logIQ writes a debug line for an IQ round trip, naming the request it
+// served. Payloads are never logged: they carry passwords.
+func (l *Link) logIQ(ctx context.Context, iq IQ, kind, outcome string, start time.Time) {
+	if !l.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("type", string(iq.Type)), slog.String("to", iq.To.String()),
+		slog.String("kind", kind), slog.String("outcome", outcome),
+		slog.Duration("took", time.Since(start)),
+	}
+	if id := RequestID(ctx); id != "" {
+		attrs = append(attrs, slog.String("request_id", id))
+	}
+	l.log.LogAttrs(ctx, slog.LevelDebug, "iq", attrs...)
 }

@@ -75,13 +75,7 @@ func run(ctx context.Context, path string) error {
 }
 
 func newLogger(cfg config.Config) *slog.Logger {
-	var level slog.Level
-	level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return daemon.NewLogger(cfg, os.Stderr)
 }
 
 func envOr(key, def string) string {

@@ -80,10 +80,14 @@ func start(t *testing.T, kind xmppserver.Kind) *env {
 }
 
 func attach(t *testing.T, s *xmppserver.Server) *env {
-	cfg := configFor(t, s)
+	return attachWith(t, s, configFor(t, s), testLogger(t))
+}
+
+// attachWith starts xmpprest with cfg and log, attached to s.
+func attachWith(t *testing.T, s *xmppserver.Server, cfg config.Config, log *slog.Logger) *env {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	d, err := daemon.Start(ctx, cfg, testLogger(t))
+	d, err := daemon.Start(ctx, cfg, log)
 	if err != nil {
 		t.Fatalf("start xmpprest: %v", err)
 	}
