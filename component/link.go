@@ -70,10 +70,9 @@ type Link struct {
 
 	inFlight atomic.Int64
 
-	stop     context.CancelFunc
-	done     chan struct{}
-	closeMu  sync.Mutex
-	attempts int
+	stop    context.CancelFunc
+	done    chan struct{}
+	closeMu sync.Mutex
 }
 
 // conn is one established stream.
