@@ -14,6 +14,7 @@ import (
 	"xmpprest/cmd/internal/config"
 	"xmpprest/cmd/internal/daemon"
 	"xmpprest/component/c2s"
+	"xmpprest/component/c2s/c2stest"
 	"xmpprest/component/xmppserver"
 )
 
@@ -118,7 +119,7 @@ func TestCLIRooms(t *testing.T) {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	watcher, err := c2s.Login(ctx, daemon.C2SOptions(cfg), jid.MustParse("watcher@"+s.Hosts[0]), "watcher-pw", "")
+	watcher, err := c2stest.Login(ctx, daemon.C2SOptions(cfg), jid.MustParse("watcher@"+s.Hosts[0]), "watcher-pw", "")
 	if err != nil {
 		t.Fatal(err)
 	}

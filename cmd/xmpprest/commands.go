@@ -69,7 +69,7 @@ func commandsUsage() string {
 
 // connect attaches to the XMPP server of cfg for an administration
 // command. Log lines of the link go to stderr at warning level and above.
-func connect(ctx context.Context, cfg config.Config) (*ops.Service, func(), error) {
+func connect(ctx context.Context, cfg config.Config) (*daemon.Attached, error) {
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	actx, cancel := context.WithTimeout(ctx, attachTimeout)
 	defer cancel()

@@ -40,19 +40,19 @@ func doctorCommand(ctx context.Context, cfg config.Config, args []string, out io
 	if err := fs.Parse(args); err != nil || fs.NArg() > 0 {
 		return fmt.Errorf("doctor: bad arguments %q\nusage: xmpprest -config FILE %s", args, doctorUsage)
 	}
-	svc, closeLink, err := connect(ctx, cfg)
+	attached, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer closeLink()
-	awaitPrivileges(ctx, svc.Link)
+	defer attached.Close()
+	awaitPrivileges(ctx, attached.Link)
 
 	var rooms doctor.RoomCheck
 	if !*noRooms {
-		client := muc.New(svc.Link, svc.Adhoc)
+		client := muc.New(attached.Link, attached.Adhoc)
 		rooms = func(h component.HostCapabilities) error { return tryRoom(ctx, client, h.MUCService) }
 	}
-	rep := doctor.Diagnose(svc.Link.Snapshot(), cfg.XMPP.Address, rooms)
+	rep := doctor.Diagnose(attached.Link.Snapshot(), cfg.XMPP.Address, rooms)
 	doctor.Write(out, rep)
 	if rep.Broken() > 0 {
 		return errDoctorFound

@@ -51,11 +51,12 @@ func roomsCommand(ctx context.Context, cfg config.Config, args []string, out io.
 		return fmt.Errorf("rooms %s: want %d argument(s), got %d\nusage:\n%s", args[0], n, len(pos), indent(roomsUsage))
 	}
 
-	svc, closeLink, err := connect(ctx, cfg)
+	attached, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer closeLink()
+	defer attached.Close()
+	svc := attached.Ops
 	switch args[0] {
 	case "list":
 		rooms, complete, err := svc.ChatRooms(ctx, *service, true, "", false)

@@ -55,14 +55,15 @@ func usersCommand(ctx context.Context, cfg config.Config, args []string, out io.
 		}
 	}
 
-	svc, closeLink, err := connect(ctx, cfg)
+	attached, err := connect(ctx, cfg)
 	if err != nil {
 		return err
 	}
-	defer closeLink()
+	defer attached.Close()
+	svc := attached.Ops
 	switch args[0] {
 	case "list":
-		users, err := svc.ListUsers(ctx, ops.UserFilter{Host: *host, Search: *search})
+		users, err := svc.ListUsers(ctx, cliActor, ops.UserFilter{Host: *host, Search: *search})
 		if err != nil {
 			return errors.New("users list: " + fault.Message(err))
 		}

@@ -13,32 +13,47 @@ import (
 	"xmpprest/store"
 )
 
+// Attached is xmpprest attached to the XMPP server without serving HTTP.
+type Attached struct {
+	Ops   *ops.Service
+	Link  *component.Link
+	Adhoc *adhoc.Client
+	Store *store.Store
+}
+
+// Close detaches and closes the store.
+func (a *Attached) Close() {
+	a.Link.Close()
+	a.Store.Close()
+}
+
 // Connect opens the store and attaches to the XMPP server, for the command
 // line's administration commands: they run the same operations as the
 // HTTP APIs, without HTTP. It returns once the link is up (its
 // capabilities discovered) or fails when the server cannot be reached
-// within ctx. close detaches and closes the store.
-func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (svc *ops.Service, close func(), err error) {
+// within ctx.
+func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Attached, error) {
 	st, err := store.Open(ctx, cfg.Store.Path)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	linkCfg, err := linkConfig(cfg, log)
 	if err != nil {
 		st.Close()
-		return nil, nil, err
+		return nil, err
 	}
 	link := component.New(linkCfg)
 	if err := link.Start(context.Background()); err != nil {
 		st.Close()
-		return nil, nil, err
+		return nil, err
 	}
 	if err := link.WaitUp(ctx); err != nil {
 		link.Close()
 		st.Close()
-		return nil, nil, fmt.Errorf("cannot attach to the XMPP server at %s (xmpp.address): is it running, and does it listen for components there? (%w)", cfg.XMPP.Address, err)
+		return nil, fmt.Errorf("cannot attach to the XMPP server at %s (xmpp.address): is it running, and does it listen for components there? (%w)", cfg.XMPP.Address, err)
 	}
 	node, _ := os.Hostname()
-	svc = &ops.Service{Link: link, Adhoc: adhoc.New(link), Store: st, Log: log, Node: node}
-	return svc, func() { link.Close(); st.Close() }, nil
+	a := &Attached{Link: link, Adhoc: adhoc.New(link), Store: st}
+	a.Ops = &ops.Service{Link: link, Adhoc: a.Adhoc, Store: st, Log: log, Node: node}
+	return a, nil
 }
