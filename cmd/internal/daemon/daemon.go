@@ -18,6 +18,7 @@ import (
 
 	"xmpprest/adhoc"
 	"xmpprest/cmd/internal/config"
+	"xmpprest/cmd/internal/status"
 	"xmpprest/component"
 	"xmpprest/component/c2s"
 	"xmpprest/component/fault"
@@ -92,6 +93,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		MetricsAccess:  httpapi.Access(cfg.Metrics.Access),
 	})
 	registerDialects(router, d.Ops, auth)
+	status.Register(router, status.Options{Link: d.Link, Ops: d.Ops, Address: cfg.XMPP.Address,
+		Access: httpapi.Access(cfg.Status.Access), Auth: auth})
 
 	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
