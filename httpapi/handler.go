@@ -33,6 +33,9 @@ type Route struct {
 	// TrailingSlash also serves the path with a "/" appended (collections
 	// in some dialects).
 	TrailingSlash bool
+	// Doc is what the API documents say of the route beyond Summary; the
+	// zero value documents the path and its parameters only.
+	Doc RouteDoc
 }
 
 // Dialect is a REST dialect's routes mounted under one prefix, with its
@@ -53,6 +56,9 @@ type Dialect struct {
 	// not guarded by Guard unless they guard themselves.
 	NotFound         http.Handler
 	MethodNotAllowed http.Handler
+	// ErrorExample is an example of the dialect's error body, for the API
+	// documents; nil documents errors without a body shape.
+	ErrorExample any
 }
 
 // Mount adds d's routes to r. With NotFound or MethodNotAllowed set, the
@@ -80,7 +86,7 @@ func (d Dialect) Mount(r *mux.Router) *mux.Router {
 			}
 		}
 		registered.Lock()
-		registered.routes = append(registered.routes, DeclaredRoute{Dialect: d.Name, Prefix: d.Prefix, Route: rt})
+		registered.routes = append(registered.routes, DeclaredRoute{Dialect: d.Name, Prefix: d.Prefix, Route: rt, ErrorExample: d.ErrorExample})
 		registered.Unlock()
 	}
 	return target
@@ -100,6 +106,8 @@ type DeclaredRoute struct {
 	Dialect string
 	Prefix  string
 	Route
+	// ErrorExample is the dialect's (see Dialect.ErrorExample).
+	ErrorExample any
 }
 
 var (

@@ -83,11 +83,3 @@ func OperatorGuard(access Access, auth *AdminAuth) func(http.Handler) http.Handl
 		})
 	}
 }
-
-// mountMetrics serves /metrics as o.MetricsAccess says.
-func mountMetrics(r *mux.Router, o Options) {
-	if o.MetricsAccess == "" || o.MetricsAccess == AccessOff {
-		return
-	}
-	r.Handle("/metrics", OperatorGuard(o.MetricsAccess, o.Auth)(metrics.Handler())).Methods(http.MethodGet)
-}

@@ -45,6 +45,7 @@ func main() {
 		fmt.Println("xmpprest", version)
 		return
 	}
+	daemon.Version = version
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 

@@ -23,9 +23,13 @@ import (
 	"xmpprest/component/c2s"
 	"xmpprest/component/fault"
 	"xmpprest/httpapi"
+	"xmpprest/httpapi/openapi"
 	"xmpprest/httpapi/ops"
 	"xmpprest/store"
 )
+
+// Version is the binary's version, for the API documents.
+var Version = "dev"
 
 // Daemon is a running xmpprest.
 type Daemon struct {
@@ -93,6 +97,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		MetricsAccess:  httpapi.Access(cfg.Metrics.Access),
 	})
 	registerDialects(router, d.Ops, auth)
+	(&openapi.Docs{Version: Version}).Register(router)
 	status.Register(router, status.Options{Link: d.Link, Ops: d.Ops, Address: cfg.XMPP.Address,
 		Access: httpapi.Access(cfg.Status.Access), Auth: auth})
 

@@ -62,7 +62,7 @@ func Register(r *mux.Router, o Options) {
 	if o.Access == "" || o.Access == httpapi.AccessOff {
 		return
 	}
-	h := http.HandlerFunc(func(w http.ResponseWriter, req *http.Request) {
+	h := func(w http.ResponseWriter, req *http.Request) {
 		snap := o.Link.Snapshot()
 		v := view{
 			Snapshot:  snap,
@@ -82,6 +82,12 @@ func Register(r *mux.Router, o Options) {
 		w.Header().Set("Cache-Control", "no-store")
 		w.Header().Set("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'")
 		page.Execute(w, v)
-	})
-	r.Handle("/", httpapi.OperatorGuard(o.Access, o.Auth)(h)).Methods(http.MethodGet, http.MethodHead)
+	}
+	httpapi.Dialect{
+		Name: httpapi.ServiceDialect, Guard: httpapi.OperatorGuard(o.Access, o.Auth),
+		Errors: func(w http.ResponseWriter, _ *http.Request, err error) { http.Error(w, err.Error(), http.StatusInternalServerError) },
+		Routes: []httpapi.Route{{Method: http.MethodGet, Path: "/", Public: o.Access == httpapi.AccessPublic,
+			Handler: func(w http.ResponseWriter, r *http.Request) error { h(w, r); return nil },
+			Summary: "the status page, for people: link state, each host's features, recent admin actions (status.access)"}},
+	}.Mount(r)
 }

@@ -1,0 +1,37 @@
+package httpapi
+
+// RouteDoc is what the API documents (httpapi/openapi) say of a route
+// beyond its Summary. Every field may be left zero.
+type RouteDoc struct {
+	// Description says more than the Summary: shapes accepted, side
+	// effects, what each error status means.
+	Description string
+	// Query lists the query parameters the route reads.
+	Query []Param
+	// Status is the success status; 0 means 200.
+	Status int
+	// Request is an example request body: a value of the wire type the
+	// handler decodes, filled with example values. Its JSON form is the
+	// documented example and gives the body's schema.
+	Request any
+	// Response is an example success response body, likewise; nil
+	// documents a success without a body.
+	Response any
+	// Path gives example values of the path parameters ("username":
+	// "alice"); the documented example request uses them.
+	Path map[string]string
+	// Order places the example request among the others of its dialect
+	// when they are sent in turn (tests, the API page): lower first, and
+	// among equals by method (POST, PUT, GET, DELETE) and declaration.
+	Order int
+}
+
+// Param is a query parameter.
+type Param struct {
+	Name        string
+	Description string
+	// Example is the value the documented example request sends; "" leaves
+	// the parameter out of it.
+	Example  string
+	Required bool
+}
