@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/gorilla/mux"
 	"mellium.im/xmpp/jid"
 
 	"xmpprest/adhoc"
@@ -96,10 +97,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		Auth:           auth,
 		MetricsAccess:  httpapi.Access(cfg.Metrics.Access),
 	})
-	registerDialects(router, d.Ops, auth)
-	(&openapi.Docs{Version: Version}).Register(router)
-	status.Register(router, status.Options{Link: d.Link, Ops: d.Ops, Address: cfg.XMPP.Address,
-		Access: httpapi.Access(cfg.Status.Access), Auth: auth})
+	d.mountRoutes(router, auth)
 
 	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
@@ -117,6 +115,15 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 	go func() { d.served <- d.srv.Serve(d.listener) }()
 	log.Info("serving HTTP", "address", d.listener.Addr().String())
 	return d, nil
+}
+
+// mountRoutes adds every dialect, the API documents and the status page
+// to router.
+func (d *Daemon) mountRoutes(router *mux.Router, auth *httpapi.AdminAuth) {
+	registerDialects(router, d.Ops, auth)
+	(&openapi.Docs{Version: Version}).Register(router)
+	status.Register(router, status.Options{Link: d.Link, Ops: d.Ops, Address: d.cfg.XMPP.Address,
+		Access: httpapi.Access(d.cfg.Status.Access), Auth: auth})
 }
 
 // Addr is the address the HTTP server listens on.
