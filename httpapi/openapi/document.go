@@ -129,4 +129,3 @@ func schemaOf(v any) *openapi3.Schema {
 	s.Nullable = true
 	return s
 }
-

@@ -85,7 +85,9 @@ func Register(r *mux.Router, o Options) {
 	}
 	httpapi.Dialect{
 		Name: httpapi.ServiceDialect, Guard: httpapi.OperatorGuard(o.Access, o.Auth),
-		Errors: func(w http.ResponseWriter, _ *http.Request, err error) { http.Error(w, err.Error(), http.StatusInternalServerError) },
+		Errors: func(w http.ResponseWriter, _ *http.Request, err error) {
+			http.Error(w, err.Error(), http.StatusInternalServerError)
+		},
 		Routes: []httpapi.Route{{Method: http.MethodGet, Path: "/", Public: o.Access == httpapi.AccessPublic,
 			Handler: func(w http.ResponseWriter, r *http.Request) error { h(w, r); return nil },
 			Summary: "the status page, for people: link state, each host's features, recent admin actions (status.access)"}},
