@@ -59,7 +59,7 @@ func roomsCommand(ctx context.Context, cfg config.Config, args []string, out io.
 	svc := attached.Ops
 	switch args[0] {
 	case "list":
-		rooms, complete, err := svc.ChatRooms(ctx, *service, true, "", false)
+		rooms, complete, err := svc.ChatRooms(ctx, cliActor, *service, true, "", false)
 		if err != nil {
 			return errors.New("rooms list: " + fault.Message(err))
 		}
@@ -76,7 +76,7 @@ func roomsCommand(ctx context.Context, cfg config.Config, args []string, out io.
 		}
 		return nil
 	case "create":
-		spec := ops.RoomSpec{Name: pos[0], Owners: owners}
+		spec := ops.RoomChange{Name: pos[0], Owners: ops.ListChangeOf(owners, len(owners) > 0)}
 		spec.Settings.Persistent = ptr(true)
 		spec.Settings.PublicRoom = public
 		spec.Settings.MembersOnly = membersOnly

@@ -8,8 +8,10 @@
 // The component acts with the rights the server gives it: Prosody makes
 // every JID listed in admins an owner of every room; ejabberd needs the
 // component in mod_muc's access_admin (and access_create / access_persistent
-// to make rooms). A refusal is a fault.Forbidden that says what to
-// configure.
+// to make rooms). A refusal for want of rights is a fault.Forbidden that
+// says what to configure; a refusal on the server's own rules (a room's
+// last owner, the component's own affiliation) is a fault.Refused that
+// says which rule.
 //
 // Some operations need the component in the room (creating it, changing the
 // subject, listing occupants where the server answers role queries only to
@@ -138,7 +140,7 @@ func roomFault(err error, room jid.JID, what string) error {
 	case stanza.ItemNotFound, stanza.Gone:
 		fe = notFound(room)
 	case stanza.Forbidden, stanza.NotAllowed, stanza.NotAuthorized:
-		fe = &fault.Error{Kind: fault.Forbidden, Message: "the XMPP server does not let the component " + what + " (" + text + "): " + rightsAdvice}
+		return forbidden(err, room, what)
 	case stanza.ServiceUnavailable, stanza.FeatureNotImplemented:
 		fe = &fault.Error{Kind: fault.NotSupported, Message: "the chat service does not support this: " + what + " (" + text + ")"}
 	case stanza.Conflict:
@@ -150,6 +152,13 @@ func roomFault(err error, room jid.JID, what string) error {
 	}
 	fe.Err = err
 	return fe.About(room.Localpart())
+}
+
+// forbidden is the fault of a refusal for want of rights: it says what to
+// configure.
+func forbidden(err error, room jid.JID, what string) error {
+	return (&fault.Error{Kind: fault.Forbidden, Err: err,
+		Message: "the XMPP server does not let the component " + what + " (" + fault.Message(err) + "): " + rightsAdvice}).About(room.Localpart())
 }
 
 // rightsAdvice says how to give the component the rights it needs.

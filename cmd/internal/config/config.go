@@ -28,6 +28,8 @@ type Config struct {
 	Log     Log     `toml:"log"`
 	Metrics Metrics `toml:"metrics"`
 	Status  Status  `toml:"status"`
+	// SparkWeb configures the SparkWeb user API (see sparkweb.go).
+	SparkWeb SparkWeb `toml:"sparkweb"`
 }
 
 // XMPP configures the component link to the XMPP server.
@@ -141,6 +143,8 @@ func Default() Config {
 		Log:     Log{Level: "info", Format: "text"},
 		Metrics: Metrics{Access: "admin"},
 		Status:  Status{Access: "admin"},
+
+		SparkWeb: defaultSparkWeb(),
 	}
 }
 
@@ -339,6 +343,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.BasicCacheTTL.Duration < 0 {
 		return errors.New("auth.basic_cache_ttl: must not be negative")
+	}
+	if err := c.validateSparkWeb(); err != nil {
+		return err
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

@@ -23,6 +23,7 @@ import (
 	"xmpprest/component"
 	"xmpprest/component/c2s"
 	"xmpprest/component/fault"
+	"xmpprest/component/usersession"
 	"xmpprest/httpapi"
 	"xmpprest/httpapi/openapi"
 	"xmpprest/httpapi/ops"
@@ -40,6 +41,12 @@ type Daemon struct {
 	Link  *component.Link
 	Adhoc *adhoc.Client
 	Ops   *ops.Service
+	// Sessions are the live sessions of users signed in to the SparkWeb
+	// API (nil when it is off).
+	Sessions *usersession.Manager
+
+	sweepStop    chan struct{}
+	sparkWebOnce sync.Once
 
 	srv      *http.Server
 	listener net.Listener
@@ -98,9 +105,15 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		MetricsAccess:  httpapi.Access(cfg.Metrics.Access),
 	})
 	d.mountRoutes(router, auth)
+	if err := d.startSparkWeb(router); err != nil {
+		d.Link.Close()
+		d.Store.Close()
+		return nil, err
+	}
 
 	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
+		d.stopSparkWeb()
 		d.Link.Close()
 		d.Store.Close()
 		return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
@@ -112,6 +125,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		IdleTimeout: 2 * time.Minute,
 		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
+	// Event streams never finish by themselves: ending the sessions ends
+	// them, so that a graceful shutdown does not wait for them.
+	d.srv.RegisterOnShutdown(d.stopSparkWeb)
 	go func() { d.served <- d.srv.Serve(d.listener) }()
 	log.Info("serving HTTP", "address", d.listener.Addr().String())
 	return d, nil
@@ -153,6 +169,7 @@ func (d *Daemon) shutdown(ctx context.Context) error {
 	if e := <-d.served; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}
+	d.stopSparkWeb()
 	d.Link.Close()
 	if e := d.Store.Close(); e != nil && err == nil {
 		err = e

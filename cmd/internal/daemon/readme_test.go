@@ -2,6 +2,8 @@ package daemon
 
 import (
 	"flag"
+	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -23,14 +25,21 @@ const (
 
 // TestREADMEEndpointTable fails when the README's endpoint table is not the
 // one the route declarations give (every route the daemon mounts, with
-// metrics and the status page as the defaults serve them; a route served
+// metrics and the status page as the defaults serve them and the SparkWeb
+// API enabled; a route served
 // without a declaration is listed as such). -update rewrites it.
 func TestREADMEEndpointTable(t *testing.T) {
 	cfg := config.Default()
-	d := &Daemon{cfg: cfg, Link: component.New(component.Config{}), Ops: &ops.Service{}}
+	cfg.SparkWeb.Enabled, cfg.SparkWeb.KeyFile = true, ""
+	d := &Daemon{cfg: cfg, log: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Link: component.New(component.Config{}), Ops: &ops.Service{}}
 	auth := &httpapi.AdminAuth{Secret: "x"}
 	router := httpapi.NewRouter(httpapi.Options{Auth: auth, MetricsAccess: httpapi.Access(cfg.Metrics.Access)})
 	d.mountRoutes(router, auth)
+	if err := d.startSparkWeb(router); err != nil {
+		t.Fatal(err)
+	}
+	defer d.stopSparkWeb()
 	declared := httpapi.DeclaredRoutes()
 	want := openapi.MarkdownTable(append(openapi.Operations(declared), openapi.Undeclared(router, declared)...))
 

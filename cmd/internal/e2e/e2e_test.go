@@ -80,7 +80,12 @@ func start(t *testing.T, kind xmppserver.Kind) *env {
 }
 
 func attach(t *testing.T, s *xmppserver.Server) *env {
-	return attachWith(t, s, configFor(t, s), testLogger(t))
+	return attachConfig(t, s, configFor(t, s))
+}
+
+// attachConfig starts xmpprest with cfg attached to s.
+func attachConfig(t *testing.T, s *xmppserver.Server, cfg config.Config) *env {
+	return attachWith(t, s, cfg, testLogger(t))
 }
 
 // attachWith starts xmpprest with cfg and log, attached to s.
