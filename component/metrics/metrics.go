@@ -109,6 +109,10 @@ func init() {
 		IQs, IQDuration, AdhocDuration,
 		UserSessions, UserSessionsOpened, SSEStreams, SSEStreamsOpened, PushDeliveries,
 	)
+	// Scrapable at zero before the first delivery.
+	for _, outcome := range []string{"ok", "gone", "failed"} {
+		PushDeliveries.WithLabelValues(outcome)
+	}
 }
 
 // Handler serves the registry in the Prometheus text format.

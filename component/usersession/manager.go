@@ -12,6 +12,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"xmpprest/component/c2s"
+	"xmpprest/component/metrics"
 	"xmpprest/component/fault"
 )
 
@@ -101,7 +102,12 @@ func (m *Manager) Open(ctx context.Context, user jid.JID, password string) (*Ses
 			s = m.newSession(user, password)
 			m.sessions[user.String()] = s
 			m.mu.Unlock()
-			return s, s.start(ctx)
+			if err := s.start(ctx); err != nil {
+				return s, err
+			}
+			closed := metrics.SessionOpened()
+			go func() { <-s.ended; closed() }()
+			return s, nil
 		}
 		m.mu.Unlock()
 		select {
