@@ -12,8 +12,8 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"xmpprest/component/c2s"
-	"xmpprest/component/metrics"
 	"xmpprest/component/fault"
+	"xmpprest/component/metrics"
 )
 
 // Config configures a Manager.
