@@ -1,0 +1,39 @@
+package httpapi
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+)
+
+// TestMetricsAccess serves /metrics as each metrics.access value says.
+func TestMetricsAccess(t *testing.T) {
+	auth := &AdminAuth{Secret: "s3cret"}
+	get := func(access Access, authorization string) (int, string) {
+		r := NewRouter(Options{Auth: auth, MetricsAccess: access, MaxBodyBytes: 1 << 20})
+		req := httptest.NewRequest(http.MethodGet, "/metrics", nil)
+		if authorization != "" {
+			req.Header.Set("Authorization", authorization)
+		}
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		return rec.Code, rec.Body.String()
+	}
+	if code, _ := get(AccessOff, "Bearer s3cret"); code != http.StatusNotFound {
+		t.Errorf("off: %d, want 404", code)
+	}
+	if code, body := get(AccessPublic, ""); code != http.StatusOK || !strings.Contains(body, "xmpprest_user_sessions_open") {
+		t.Errorf("public: %d without the families", code)
+	}
+	for _, bad := range []string{"", "Bearer wrong", "s3cret x"} {
+		if code, _ := get(AccessAdmin, bad); code != http.StatusUnauthorized {
+			t.Errorf("admin with %q: %d, want 401", bad, code)
+		}
+	}
+	for _, good := range []string{"Bearer s3cret", "s3cret"} {
+		if code, body := get(AccessAdmin, good); code != http.StatusOK || !strings.Contains(body, "xmpprest_push_deliveries_total") {
+			t.Errorf("admin with %q: %d", good, code)
+		}
+	}
+}
