@@ -16,6 +16,7 @@ import (
 	"xmpprest/component/c2s"
 	"xmpprest/component/c2s/c2stest"
 	"xmpprest/component/xmppserver"
+	"xmpprest/store"
 )
 
 // cliConfig is an xmpprest configuration attached to s.
@@ -97,6 +98,24 @@ func TestCLIUsers(t *testing.T) {
 	mustCLI(t, cfg, "", "users", "delete", "alice")
 	if err := checkLogin(t, cfg, alice, "second-pw"); !errors.Is(err, c2s.ErrNotAuthorized) {
 		t.Fatalf("alice can still log in after users delete (err %v)", err)
+	}
+	st, err := store.Open(context.Background(), cfg.Store.Path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	records, err := st.AuditLog(context.Background(), store.AuditQuery{})
+	st.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	byCLI := 0
+	for _, r := range records {
+		if r.Actor == "cli" {
+			byCLI++
+		}
+	}
+	if byCLI < 3 {
+		t.Errorf("the audit log names cli for %d changes, want the add, passwd and delete: %+v", byCLI, records)
 	}
 	if _, err := runCLI(t, cfg, "", "users", "delete", "alice"); err == nil {
 		t.Error("deleting a missing account succeeded")
