@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,16 +20,7 @@ import (
 
 // cliConfig is an xmpprest configuration attached to s.
 func cliConfig(t *testing.T, s *xmppserver.Server) config.Config {
-	cfg := config.Default()
-	cfg.XMPP.Address = s.ComponentAddr
-	cfg.XMPP.JID = s.ComponentJID
-	cfg.XMPP.Secret = s.Secret
-	cfg.XMPP.Hosts = s.Hosts
-	cfg.XMPP.C2SAddress = s.C2SAddr
-	cfg.XMPP.C2STLS = "none"
-	cfg.XMPP.Timeout.Duration = 5 * time.Second
-	cfg.Store.Path = filepath.Join(t.TempDir(), "xmpprest.db")
-	cfg.Auth.Secret = "cli-test-secret"
+	cfg := daemon.TestServerConfig(s, t.TempDir(), "cli-test-secret")
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}

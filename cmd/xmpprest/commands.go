@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -75,3 +77,57 @@ func connect(ctx context.Context, cfg config.Config) (*daemon.Attached, error) {
 	defer cancel()
 	return daemon.Connect(actx, cfg, log)
 }
+
+// subcommand is how a command with subcommands ("users add ...") reads its
+// arguments: the subcommand names and how many positional arguments each
+// takes, the flags, and the usage shown with any mistake.
+type subcommand struct {
+	command string
+	usage   string
+	want    map[string]int
+}
+
+// flags returns the flag set of the subcommand args[0], or an error when
+// there is none.
+func (c subcommand) flags(args []string) (*flag.FlagSet, error) {
+	if len(args) == 0 {
+		return nil, errors.New(c.command + ": missing subcommand\nusage:\n" + indent(c.usage))
+	}
+	if _, ok := c.want[args[0]]; !ok {
+		return nil, fmt.Errorf("%s: unknown subcommand %q\nusage:\n%s", c.command, args[0], indent(c.usage))
+	}
+	fs := flag.NewFlagSet(c.command+" "+args[0], flag.ContinueOnError)
+	fs.SetOutput(io.Discard)
+	return fs, nil
+}
+
+// parse parses the arguments after the subcommand with fs (flags anywhere)
+// and returns the positional ones, checking their number.
+func (c subcommand) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	pos, err := parseInterspersed(fs, args[1:])
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %v\nusage:\n%s", c.command, args[0], err, indent(c.usage))
+	}
+	if n := c.want[args[0]]; len(pos) != n {
+		return nil, fmt.Errorf("%s %s: want %d argument(s), got %d\nusage:\n%s", c.command, args[0], n, len(pos), indent(c.usage))
+	}
+	return pos, nil
+}
+
+// parseInterspersed parses flags given before, between and after the
+// positional arguments, and returns the positional ones.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		if fs.NArg() == 0 {
+			return pos, nil
+		}
+		pos = append(pos, fs.Arg(0))
+		args = fs.Args()[1:]
+	}
+}
+
+func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"text/tabwriter"
@@ -17,6 +16,9 @@ const roomsUsage = `rooms list [--service conference]
 rooms create NAME [--service conference] [--title TITLE] [--description TEXT] [--public] [--members-only] [--owner JID]...
 rooms delete NAME [--service conference]`
 
+var roomsSub = subcommand{command: "rooms", usage: roomsUsage,
+	want: map[string]int{"list": 0, "create": 1, "delete": 1}}
+
 // stringList is a repeatable string flag.
 type stringList []string
 
@@ -26,11 +28,10 @@ func (l *stringList) Set(v string) error { *l = append(*l, v); return nil }
 // roomsCommand administers chat rooms through the same operations as the
 // REST APIs, as the "cli" service administrator.
 func roomsCommand(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("rooms: missing subcommand\nusage:\n" + indent(roomsUsage))
+	fs, err := roomsSub.flags(args)
+	if err != nil {
+		return err
 	}
-	fs := flag.NewFlagSet("rooms "+args[0], flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	service := fs.String("service", ops.DefaultChatService, "chat service name (its subdomain) or JID")
 	title := fs.String("title", "", "the room's natural name")
 	description := fs.String("description", "", "the room's description")
@@ -38,17 +39,9 @@ func roomsCommand(ctx context.Context, cfg config.Config, args []string, out io.
 	membersOnly := fs.Bool("members-only", false, "only members may enter")
 	var owners stringList
 	fs.Var(&owners, "owner", "an owner's bare JID (repeatable)")
-	pos, err := parseInterspersed(fs, args[1:])
+	pos, err := roomsSub.parse(fs, args)
 	if err != nil {
-		return fmt.Errorf("rooms %s: %v\nusage:\n%s", args[0], err, indent(roomsUsage))
-	}
-	want := map[string]int{"list": 0, "create": 1, "delete": 1}
-	n, ok := want[args[0]]
-	if !ok {
-		return fmt.Errorf("rooms: unknown subcommand %q\nusage:\n%s", args[0], indent(roomsUsage))
-	}
-	if len(pos) != n {
-		return fmt.Errorf("rooms %s: want %d argument(s), got %d\nusage:\n%s", args[0], n, len(pos), indent(roomsUsage))
+		return err
 	}
 
 	attached, err := connect(ctx, cfg)

@@ -4,7 +4,6 @@ import (
 	"bufio"
 	"context"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -21,33 +20,27 @@ users add USERNAME [--name NAME] [--email EMAIL] [--password PASSWORD]   (passwo
 users delete USERNAME
 users passwd USERNAME [--password PASSWORD]                             (password read from stdin when not given)`
 
+var usersSub = subcommand{command: "users", usage: usersUsage,
+	want: map[string]int{"list": 0, "add": 1, "delete": 1, "passwd": 1}}
+
 // stdin is where passwords are read from when no --password is given.
 var stdin io.Reader = os.Stdin
 
 // usersCommand administers accounts through the same operations as the
 // REST APIs, as the "cli" service administrator.
 func usersCommand(ctx context.Context, cfg config.Config, args []string, out io.Writer) error {
-	if len(args) == 0 {
-		return errors.New("users: missing subcommand\nusage:\n" + indent(usersUsage))
+	fs, err := usersSub.flags(args)
+	if err != nil {
+		return err
 	}
-	fs := flag.NewFlagSet("users "+args[0], flag.ContinueOnError)
-	fs.SetOutput(io.Discard)
 	host := fs.String("host", "", "virtual host (default: the first of xmpp.hosts)")
 	search := fs.String("search", "", "only usernames containing this text")
 	name := fs.String("name", "", "the user's display name")
 	email := fs.String("email", "", "the user's email address")
 	password := fs.String("password", "", "the password (visible to other local users in the process list: prefer stdin)")
-	pos, err := parseInterspersed(fs, args[1:])
+	pos, err := usersSub.parse(fs, args)
 	if err != nil {
-		return fmt.Errorf("users %s: %v\nusage:\n%s", args[0], err, indent(usersUsage))
-	}
-	want := map[string]int{"list": 0, "add": 1, "delete": 1, "passwd": 1}
-	n, ok := want[args[0]]
-	if !ok {
-		return fmt.Errorf("users: unknown subcommand %q\nusage:\n%s", args[0], indent(usersUsage))
-	}
-	if len(pos) != n {
-		return fmt.Errorf("users %s: want %d argument(s), got %d\nusage:\n%s", args[0], n, len(pos), indent(usersUsage))
+		return err
 	}
 	if (args[0] == "add" || args[0] == "passwd") && *password == "" {
 		if *password, err = readPassword(); err != nil {
@@ -115,21 +108,3 @@ func readPassword() (string, error) {
 	}
 	return line, nil
 }
-
-// parseInterspersed parses flags given before, between and after the
-// positional arguments, and returns the positional ones.
-func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
-	var pos []string
-	for {
-		if err := fs.Parse(args); err != nil {
-			return nil, err
-		}
-		if fs.NArg() == 0 {
-			return pos, nil
-		}
-		pos = append(pos, fs.Arg(0))
-		args = fs.Args()[1:]
-	}
-}
-
-func indent(s string) string { return "  " + strings.ReplaceAll(s, "\n", "\n  ") }

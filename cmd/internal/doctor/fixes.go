@@ -14,15 +14,10 @@ const ejabberdACL = `acl:
   rest_component:
     server: %q`
 
-// adminLines make the component an admin of host (XEP-0133 commands).
-func adminLines(c, host string) map[string]string {
-	return map[string]string{
-		Prosody: fmt.Sprintf(`-- prosody.cfg.lua, in the VirtualHost %q section (or in the global admins):
-admins = { %q }
--- and in the global modules_enabled, if missing:
-"admin_adhoc"; "announce";`, host, c),
-		Ejabberd: fmt.Sprintf(`# ejabberd.yml:
-`+ejabberdACL+`
+// ejabberdCommands give the component the XEP-0133 commands and
+// announcements.
+const ejabberdCommands = `# ejabberd.yml:
+` + ejabberdACL + `
 access_rules:
   configure:
     allow: rest_component
@@ -33,7 +28,16 @@ modules:
   mod_admin_extra: {}
   mod_configure: {}
   mod_announce:
-    access: announce`, c),
+    access: announce`
+
+// adminLines make the component an admin of host (XEP-0133 commands).
+func adminLines(c, host string) map[string]string {
+	return map[string]string{
+		Prosody: fmt.Sprintf(`-- prosody.cfg.lua, in the VirtualHost %q section (or in the global admins):
+admins = { %q }
+-- and in the global modules_enabled, if missing:
+"admin_adhoc"; "announce";`, host, c),
+		Ejabberd: fmt.Sprintf(ejabberdCommands, c),
 		Openfire: fmt.Sprintf(`# admin console, Server > Server Manager > System Properties
 # (comma-separated with the JIDs already there):
 admin.authorizedJIDs = %s`, c),
@@ -63,19 +67,8 @@ modules_enabled = { "xmpprest_admin" }`)
 		ejabberd = "# ejabberd has no disable-user and reenable-user commands: lockouts are unavailable.\n"
 	}
 	return map[string]string{
-		Prosody: strings.Join(prosody, "\n"),
-		Ejabberd: ejabberd + fmt.Sprintf(`# ejabberd.yml:
-`+ejabberdACL+`
-access_rules:
-  configure:
-    allow: rest_component
-  announce:
-    allow: rest_component
-modules:
-  mod_configure: {}
-  mod_admin_extra: {}
-  mod_announce:
-    access: announce`, c),
+		Prosody:  strings.Join(prosody, "\n"),
+		Ejabberd: ejabberd + fmt.Sprintf(ejabberdCommands, c),
 		Openfire: fmt.Sprintf(`# admin console, Server > Server Manager > System Properties:
 admin.authorizedJIDs = %s`, c),
 	}

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -47,18 +46,7 @@ func kinds(t *testing.T, f func(t *testing.T, kind xmppserver.Kind)) {
 
 // configFor returns an xmpprest configuration attached to s.
 func configFor(t *testing.T, s *xmppserver.Server) config.Config {
-	cfg := config.Default()
-	cfg.XMPP.Address = s.ComponentAddr
-	cfg.XMPP.JID = s.ComponentJID
-	cfg.XMPP.Secret = s.Secret
-	cfg.XMPP.Hosts = s.Hosts
-	cfg.XMPP.C2SAddress = s.C2SAddr
-	cfg.XMPP.C2STLS = "none"
-	cfg.XMPP.Timeout.Duration = 5 * time.Second
-	cfg.XMPP.ReconnectMax.Duration = time.Second
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	cfg.Store.Path = filepath.Join(t.TempDir(), "xmpprest.db")
-	cfg.Auth.Secret = apiSecret
+	cfg := daemon.TestServerConfig(s, t.TempDir(), apiSecret)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
