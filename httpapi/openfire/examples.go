@@ -12,7 +12,15 @@ const (
 	exampleUser     = "alice"
 	exampleGroup    = "staff"
 	exampleProperty = "example.greeting"
+	exampleRoom     = "lounge"
 )
+
+// exampleRoomEntity is the example room as the API answers it.
+var exampleRoomEntity = roomEntity{RoomName: exampleRoom, NaturalName: "The lounge", Description: "Talk about anything",
+	Persistent: true, PublicRoom: true, CanAnyoneDiscoverJID: true, LogEnabled: true, MaxUsers: 30,
+	BroadcastPresenceRoles: []string{"moderator", "participant", "visitor"},
+	Owners: []string{"rest.example.org"}, Admins: []string{}, Members: []string{}, Outcasts: []string{},
+	OwnerGroups: []string{}, AdminGroups: []string{}, MemberGroups: []string{}, OutcastGroups: []string{}, AllowPM: "anyone"}
 
 // routeDocs document the routes with example requests and answers, by
 // "METHOD path". The API documents show them, and a test sends each one to
@@ -53,6 +61,24 @@ var routeDocs = map[string]httpapi.RouteDoc{
 	"PUT /system/properties/{propertyName}": {Path: map[string]string{"propertyName": exampleProperty},
 		Request: map[string]any{"@key": exampleProperty, "@value": "hello again"}},
 	"DELETE /system/properties/{propertyName}": {Path: map[string]string{"propertyName": exampleProperty}},
+
+	"GET /chatservices": {Response: chatServicesEntity{Services: []chatServiceEntity{{ServiceName: "conference", Description: "Chat rooms"}}}},
+	"POST /chatrooms": {Status: http.StatusCreated,
+		Description: "Settings left out take the service's defaults; owners, admins, members and outcasts (users or groups) are set as given. ?servicename= picks another chat service.",
+		Request:     map[string]any{"roomName": exampleRoom, "naturalName": "The lounge", "description": "Talk about anything", "persistent": true, "publicRoom": true}},
+	"GET /chatrooms": {Query: []httpapi.Param{
+		{Name: "servicename", Description: "the chat service (default conference)"},
+		{Name: "type", Description: "public (the default) or all", Example: "all"},
+		{Name: "search", Description: "a part of the room name"},
+		{Name: "expandGroups", Description: "list the members of affiliated groups"}},
+		Response: roomsEntity{Rooms: []roomEntity{exampleRoomEntity}}},
+	"GET /chatrooms/{roomName}": {Path: map[string]string{"roomName": exampleRoom}, Response: exampleRoomEntity},
+	"PUT /chatrooms/{roomName}": {Path: map[string]string{"roomName": exampleRoom},
+		Description: "Replaces the settings and affiliations given; those left out stay.",
+		Request:     map[string]any{"roomName": exampleRoom, "naturalName": "The big lounge"}},
+	"DELETE /chatrooms/{roomName}": {Path: map[string]string{"roomName": exampleRoom}},
+	"GET /chatrooms/{roomName}/occupants": {Path: map[string]string{"roomName": exampleRoom},
+		Response: occupantsEntity{Occupants: []occupantEntity{}}},
 
 	"GET /sessions": {Response: sessionsEntity{Sessions: []sessionEntity{}}},
 	"GET /sessions/{username}": {Path: map[string]string{"username": exampleUser},
