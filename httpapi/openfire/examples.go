@@ -19,7 +19,7 @@ const (
 var exampleRoomEntity = roomEntity{RoomName: exampleRoom, NaturalName: "The lounge", Description: "Talk about anything",
 	Persistent: true, PublicRoom: true, CanAnyoneDiscoverJID: true, LogEnabled: true, MaxUsers: 30,
 	BroadcastPresenceRoles: []string{"moderator", "participant", "visitor"},
-	Owners: []string{"rest.example.org"}, Admins: []string{}, Members: []string{}, Outcasts: []string{},
+	Owners:                 []string{"rest.example.org"}, Admins: []string{}, Members: []string{}, Outcasts: []string{},
 	OwnerGroups: []string{}, AdminGroups: []string{}, MemberGroups: []string{}, OutcastGroups: []string{}, AllowPM: "anyone"}
 
 // routeDocs document the routes with example requests and answers, by
