@@ -162,33 +162,43 @@ func TestCLIRooms(t *testing.T) {
 	}
 }
 
-// TestDoctorUnderPrivileged runs doctor against a Prosody where the
-// component is neither an admin nor a privileged entity: it must name the
-// missing admins entry and privileged_entities grant, and fail.
+// TestDoctorUnderPrivileged runs doctor against a Prosody and an ejabberd
+// where the component is neither an admin nor a privileged entity: it must
+// fail and name, in the server's own configuration language, the missing
+// admins entry and privileged_entities grant (Prosody), the access rules
+// and mod_privilege permissions (ejabberd).
 func TestDoctorUnderPrivileged(t *testing.T) {
-	s := xmppserver.StartT(t, xmppserver.Prosody, xmppserver.Options{WithoutAdminRights: true})
-	cfg := cliConfig(t, s)
-	out, err := runCLI(t, cfg, "", "doctor", "--no-rooms")
-	t.Logf("doctor output:\n%s", out)
-	if !errors.Is(err, errDoctorFound) {
-		t.Fatalf("doctor: err = %v, want errDoctorFound", err)
-	}
-	for _, want := range []string{
-		"host " + s.Hosts[0] + ": Prosody",
-		"MISSING  accounts",
-		"MISSING  rosters and shared groups",
-		`admins = { "` + s.ComponentJID + `" }`,
-		"privileged_entities = {",
-		`["` + s.ComponentJID + `"] = {`,
-		`roster = "both";`,
-		`modules_enabled = { "privilege" }`,
+	for _, tc := range []struct {
+		kind  xmppserver.Kind
+		want  []string
+		other string
+	}{
+		{xmppserver.Prosody, []string{
+			"host example.org: Prosody", `admins = { "rest.example.org" }`, "privileged_entities = {",
+			`["rest.example.org"] = {`, `roster = "both";`, `modules_enabled = { "privilege" }`,
+		}, "ejabberd.yml"},
+		{xmppserver.Ejabberd, []string{
+			"host example.org: ejabberd", `rest_component: server: "rest.example.org"`,
+			"configure: allow: rest_component", "mod_privilege: roster: both: rest_priv message: outgoing: rest_priv",
+		}, "prosody.cfg.lua"},
 	} {
-		if !strings.Contains(out, want) {
-			t.Errorf("doctor output lacks %q", want)
-		}
-	}
-	if strings.Contains(out, "ejabberd.yml") {
-		t.Error("doctor gives ejabberd lines for a Prosody")
+		t.Run(string(tc.kind), func(t *testing.T) {
+			s := xmppserver.StartT(t, tc.kind, xmppserver.Options{WithoutAdminRights: true})
+			out, err := runCLI(t, cliConfig(t, s), "", "doctor", "--no-rooms")
+			t.Logf("doctor output:\n%s", out)
+			if !errors.Is(err, errDoctorFound) {
+				t.Fatalf("doctor: err = %v, want errDoctorFound", err)
+			}
+			flat := strings.Join(strings.Fields(out), " ") // YAML's indentation aside
+			for _, want := range append(tc.want, "MISSING accounts", "MISSING rosters and shared groups", "the component is not one of its admins") {
+				if !strings.Contains(flat, want) {
+					t.Errorf("doctor output lacks %q", want)
+				}
+			}
+			if strings.Contains(out, tc.other) {
+				t.Errorf("doctor gives another server's lines (%s)", tc.other)
+			}
+		})
 	}
 }
 

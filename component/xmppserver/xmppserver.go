@@ -75,7 +75,8 @@ type Options struct {
 	// WithoutAdminRights leaves the component out of the server's admins
 	// and out of its XEP-0356 privileged entities, as on a server where
 	// nobody has granted it anything yet (what xmpprest doctor reports
-	// on). It is implemented for Prosody only.
+	// on). On ejabberd the configure and announce access rules deny
+	// everyone and mod_privilege is left out.
 	WithoutAdminRights bool
 	// FromSample starts the server from the sample configuration xmpprest
 	// ships (contrib/prosody/prosody.cfg.lua, contrib/ejabberd/ejabberd.yml)

@@ -88,7 +88,10 @@ func diagnoseHost(snap component.Snapshot, h component.HostCapabilities, rooms R
 		}
 		return missing
 	}
-	noCommands := len(h.Commands) == 0
+	// None of the XEP-0133 commands at all: the component is no admin.
+	noCommands := !slices.ContainsFunc(h.Commands, func(n string) bool {
+		return strings.HasPrefix(n, "http://jabber.org/protocol/admin#")
+	})
 	adminFix := adminLines(c, h.Host)
 	commandFeature := func(name, needs string, nodes ...string) Feature {
 		f := Feature{Name: name, Needs: needs, OK: true}
@@ -98,7 +101,7 @@ func diagnoseHost(snap component.Snapshot, h component.HostCapabilities, rooms R
 		}
 		f.OK = false
 		if noCommands {
-			f.Problem = fmt.Sprintf("the server offers %s no XEP-0133 commands on %s: the component is not one of its admins", c, h.Host)
+			f.Problem = fmt.Sprintf("the server offers %s none of the XEP-0133 commands on %s: the component is not one of its admins", c, h.Host)
 			f.Fix = adminFix
 			return f
 		}
