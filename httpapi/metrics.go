@@ -51,9 +51,10 @@ func withMetrics(next http.Handler) http.Handler {
 // OperatorGuard returns middleware that serves next as access says: not at
 // all (404), to anyone, or to callers auth accepts. Admin callers may also
 // send the shared secret as a bearer token ("Authorization: Bearer
-// SECRET"), which is what scrapers such as Prometheus send. Refused callers
-// get a 401 with a Basic challenge, so a browser asks for an admin's JID and
-// password.
+// SECRET"), which is what scrapers such as Prometheus send, or as the
+// password of HTTP Basic with any user name, which is what a browser can
+// send. Refused callers get a 401 with a Basic challenge, so a browser asks
+// for it (or for an admin's JID and XMPP password).
 func OperatorGuard(access Access, auth *AdminAuth) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		switch access {
@@ -68,7 +69,8 @@ func OperatorGuard(access Access, auth *AdminAuth) func(http.Handler) http.Handl
 				http.NotFound(w, r)
 				return
 			}
-			if auth.Secret != "" && subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+auth.Secret)) == 1 {
+			if auth.Secret != "" && (subtle.ConstantTimeCompare([]byte(r.Header.Get("Authorization")), []byte("Bearer "+auth.Secret)) == 1 ||
+				basicSecret(r, auth.Secret)) {
 				next.ServeHTTP(w, r.WithContext(WithPrincipal(r.Context(), Principal{Name: "secret", Method: "secret", Role: ops.RoleServiceAdmin})))
 				return
 			}
@@ -82,4 +84,11 @@ func OperatorGuard(access Access, auth *AdminAuth) func(http.Handler) http.Handl
 				})(next).ServeHTTP(w, r)
 		})
 	}
+}
+
+// basicSecret reports whether r carries HTTP Basic credentials whose
+// password is secret (compared in constant time).
+func basicSecret(r *http.Request, secret string) bool {
+	_, password, ok := r.BasicAuth()
+	return ok && subtle.ConstantTimeCompare([]byte(password), []byte(secret)) == 1
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"encoding/base64"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -26,12 +27,12 @@ func TestMetricsAccess(t *testing.T) {
 	if code, body := get(AccessPublic, ""); code != http.StatusOK || !strings.Contains(body, "xmpprest_user_sessions_open") {
 		t.Errorf("public: %d without the families", code)
 	}
-	for _, bad := range []string{"", "Bearer wrong", "s3cret x"} {
+	for _, bad := range []string{"", "Bearer wrong", "s3cret x", "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:wrong"))} {
 		if code, _ := get(AccessAdmin, bad); code != http.StatusUnauthorized {
 			t.Errorf("admin with %q: %d, want 401", bad, code)
 		}
 	}
-	for _, good := range []string{"Bearer s3cret", "s3cret"} {
+	for _, good := range []string{"Bearer s3cret", "s3cret", "Basic " + base64.StdEncoding.EncodeToString([]byte("admin:s3cret"))} {
 		if code, body := get(AccessAdmin, good); code != http.StatusOK || !strings.Contains(body, "xmpprest_push_deliveries_total") {
 			t.Errorf("admin with %q: %d", good, code)
 		}

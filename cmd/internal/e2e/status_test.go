@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bytes"
+	"encoding/base64"
 	"context"
 	"errors"
 	"image"
@@ -69,7 +70,7 @@ func greenShare(img image.Image) float64 {
 func near(v, want uint32) bool { return v+12 >= want && v <= want+12 }
 
 // TestStatusPageInChromium opens the status page in headless Chromium as
-// an admin (bearer secret) and checks what it shows: the link connected
+// an admin (Basic, the secret as password) and checks what it shows: the link connected
 // (and green in a screenshot of its badge), the host with its server and
 // working features, and the admin action just made.
 func TestStatusPageInChromium(t *testing.T) {
@@ -109,7 +110,9 @@ func TestStatusPageInChromium(t *testing.T) {
 	var badgeShot, pageShot []byte
 	err = chromedp.Run(tab,
 		network.Enable(),
-		network.SetExtraHTTPHeaders(network.Headers{"Authorization": "Bearer " + apiSecret}),
+		// What a browser sends once the operator typed the secret as the
+		// password of the Basic challenge.
+		network.SetExtraHTTPHeaders(network.Headers{"Authorization": "Basic " + base64.StdEncoding.EncodeToString([]byte("operator:"+apiSecret))}),
 		chromedp.Navigate(e.URL+"/"),
 		chromedp.WaitVisible("#link-state", chromedp.ByQuery),
 		chromedp.Text("#link-state", &badge, chromedp.ByQuery),
