@@ -59,6 +59,8 @@ type Dialect struct {
 	// ErrorExample is an example of the dialect's error body, for the API
 	// documents; nil documents errors without a body shape.
 	ErrorExample any
+	// Credentials are what Guard takes, for the API documents.
+	Credentials Credentials
 }
 
 // Mount adds d's routes to r. With NotFound or MethodNotAllowed set, the
@@ -86,7 +88,7 @@ func (d Dialect) Mount(r *mux.Router) *mux.Router {
 			}
 		}
 		registered.Lock()
-		registered.routes = append(registered.routes, DeclaredRoute{Dialect: d.Name, Prefix: d.Prefix, Route: rt, ErrorExample: d.ErrorExample})
+		registered.routes = append(registered.routes, DeclaredRoute{Dialect: d.Name, Prefix: d.Prefix, Route: rt, ErrorExample: d.ErrorExample, Credentials: d.Credentials})
 		registered.Unlock()
 	}
 	return target
@@ -106,8 +108,9 @@ type DeclaredRoute struct {
 	Dialect string
 	Prefix  string
 	Route
-	// ErrorExample is the dialect's (see Dialect.ErrorExample).
+	// ErrorExample and Credentials are the dialect's.
 	ErrorExample any
+	Credentials  Credentials
 }
 
 var (

@@ -35,3 +35,24 @@ type Param struct {
 	Example  string
 	Required bool
 }
+
+// Credentials are what a dialect's guarded routes take, for the API
+// documents.
+type Credentials string
+
+// The kinds of credentials.
+const (
+	// CredentialsAdmin (the zero value): the shared secret as the whole
+	// Authorization header, or HTTP Basic with an admin's JID and XMPP
+	// password.
+	CredentialsAdmin Credentials = ""
+	// CredentialsAPIToken: "Authorization: Bearer <API token>" (xmpprest
+	// token create).
+	CredentialsAPIToken Credentials = "api-token"
+	// CredentialsAPITokenBasic: HTTP Basic with an API token's name and
+	// secret.
+	CredentialsAPITokenBasic Credentials = "api-token-basic"
+	// CredentialsUserToken: "Authorization: Bearer <token>" of a signed-in
+	// user.
+	CredentialsUserToken Credentials = "user-token"
+)

@@ -31,6 +31,8 @@ var commands = map[string]command{
 	"users":  {usage: usersUsage, run: usersCommand},
 	"rooms":  {usage: roomsUsage, run: roomsCommand},
 	"doctor": {usage: doctorUsage, run: doctorCommand},
+	"token": {usage: "token create --scope admin|chatwith [--name NAME] [--host HOST] [--expires 30d]\ntoken list\ntoken revoke ID",
+		run: tokenCommand},
 }
 
 // cliActor is who the command line's changes are made by in the audit log.

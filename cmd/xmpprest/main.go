@@ -11,10 +11,12 @@
 //	xmpprest -config component.toml doctor
 //	xmpprest -config component.toml users list|add|delete|passwd ...
 //	xmpprest -config component.toml rooms list|create|delete ...
+//	xmpprest -config component.toml token create --scope admin [--name NAME] [--host HOST] [--expires 30d]
+//	xmpprest -config component.toml token list
+//	xmpprest -config component.toml token revoke ID
 //
-// The commands administer through the same operations as the REST APIs,
-// attached to the XMPP server like the service; "xmpprest help" lists
-// their arguments.
+// The commands administer through the same operations as the REST APIs;
+// "xmpprest help" lists their arguments.
 //
 // Single configuration keys can be overridden by XMPPREST_* environment
 // variables (XMPPREST_XMPP_SECRET for [xmpp] secret, and so on).
@@ -50,15 +52,15 @@ func main() {
 	defer stop()
 
 	var err error
-	if flag.Arg(0) == "help" {
+	switch {
+	case flag.Arg(0) == "help":
 		fmt.Println(commandsUsage())
 		return
-	}
-	if flag.NArg() > 0 {
+	case flag.NArg() > 0:
 		err = runCommand(ctx, *configPath, flag.Args(), os.Stdout)
-	} else if *localProsody {
+	case *localProsody:
 		err = runLocalProsody(ctx, *configPath, os.Stdout)
-	} else {
+	default:
 		err = run(ctx, *configPath)
 	}
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
+
+	"xmpprest/httpapi"
 )
 
 // Document builds the OpenAPI 3 document of ops (one dialect, or all)
@@ -24,6 +26,12 @@ func Document(title, version string, ops []Operation) (*openapi3.T, error) {
 				WithDescription("The shared secret ([auth] secret) as the whole Authorization header.")},
 			"basic": {Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("basic").
 				WithDescription("HTTP Basic with a JID of [auth] admins and its XMPP password.")},
+			"apiToken": {Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer").
+				WithDescription("An API token made with xmpprest token create, as a bearer token.")},
+			"apiTokenBasic": {Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("basic").
+				WithDescription("HTTP Basic with an API token's name and secret.")},
+			"userToken": {Value: openapi3.NewSecurityScheme().WithType("http").WithScheme("bearer").
+				WithDescription("The token of a signed-in user (SparkWeb sign-in).")},
 		}},
 	}
 	ids := map[string]int{}
@@ -77,7 +85,7 @@ func operation(o Operation, ids map[string]int) *openapi3.Operation {
 	}
 	op.Responses.Set(strconv.Itoa(o.Status), &openapi3.ResponseRef{Value: ok})
 	if o.Secured {
-		op.Security = &openapi3.SecurityRequirements{{"secret": {}}, {"basic": {}}}
+		op.Security = securityOf(o.Credentials)
 		op.Responses.Set("401", &openapi3.ResponseRef{Value: openapi3.NewResponse().WithDescription("missing or wrong credentials")})
 	}
 	failure := openapi3.NewResponse().WithDescription("a failure, in the dialect's error shape")
@@ -128,4 +136,17 @@ func schemaOf(v any) *openapi3.Schema {
 	s := openapi3.NewSchema()
 	s.Nullable = true
 	return s
+}
+
+// securityOf names the security schemes of a kind of credentials.
+func securityOf(c httpapi.Credentials) *openapi3.SecurityRequirements {
+	switch c {
+	case httpapi.CredentialsAPIToken:
+		return &openapi3.SecurityRequirements{{"apiToken": {}}}
+	case httpapi.CredentialsAPITokenBasic:
+		return &openapi3.SecurityRequirements{{"apiTokenBasic": {}}}
+	case httpapi.CredentialsUserToken:
+		return &openapi3.SecurityRequirements{{"userToken": {}}}
+	}
+	return &openapi3.SecurityRequirements{{"secret": {}}, {"basic": {}}}
 }

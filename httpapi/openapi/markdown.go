@@ -15,7 +15,7 @@ func MarkdownTable(ops []Operation) string {
 	var b strings.Builder
 	b.WriteString("| dialect | endpoint | what it does | credentials |\n| --- | --- | --- | --- |\n")
 	for _, o := range ops {
-		cred := "admin"
+		cred := credentialNames[o.Credentials]
 		if !o.Secured {
 			cred = "none"
 		}
@@ -65,4 +65,12 @@ func Undeclared(router *mux.Router, routes []httpapi.DeclaredRoute) []Operation 
 		return nil
 	})
 	return out
+}
+
+// credentialNames name the kinds of credentials in the README's table.
+var credentialNames = map[httpapi.Credentials]string{
+	httpapi.CredentialsAdmin:         "admin",
+	httpapi.CredentialsAPIToken:      "API token",
+	httpapi.CredentialsAPITokenBasic: "API token (Basic)",
+	httpapi.CredentialsUserToken:     "user token",
 }

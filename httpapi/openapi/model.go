@@ -23,6 +23,7 @@ type Operation struct {
 	Summary     string
 	Description string
 	Secured     bool
+	Credentials httpapi.Credentials
 	Streams     bool
 	PathParams  []httpapi.Param
 	Query       []httpapi.Param
@@ -87,7 +88,7 @@ func Operations(routes []httpapi.DeclaredRoute) []Operation {
 		seen[key] = true
 		op := Operation{
 			Dialect: r.Dialect, Method: r.Method, Path: full, Summary: r.Summary,
-			Description: r.Doc.Description, Secured: !r.Public, Streams: r.Streams,
+			Description: r.Doc.Description, Secured: !r.Public, Credentials: r.Credentials, Streams: r.Streams,
 			Query: r.Doc.Query, Status: r.Doc.Status, Order: r.Doc.Order, declared: i,
 			Request: generic(r.Doc.Request), Response: generic(r.Doc.Response), Error: generic(r.ErrorExample),
 		}

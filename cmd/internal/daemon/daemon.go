@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -136,7 +137,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 // mountRoutes adds every dialect, the API documents and the status page
 // to router.
 func (d *Daemon) mountRoutes(router *mux.Router, auth *httpapi.AdminAuth) {
-	registerDialects(router, d.Ops, auth)
+	registerDialects(router, d.Ops, auth, d.PublicURL)
 	(&openapi.Docs{Version: Version}).Register(router)
 	status.Register(router, status.Options{Link: d.Link, Ops: d.Ops, Address: d.cfg.XMPP.Address,
 		Access: httpapi.Access(d.cfg.Status.Access), Auth: auth})
@@ -144,6 +145,15 @@ func (d *Daemon) mountRoutes(router *mux.Router, auth *httpapi.AdminAuth) {
 
 // Addr is the address the HTTP server listens on.
 func (d *Daemon) Addr() string { return d.listener.Addr().String() }
+
+// PublicURL is the base URL people reach the service at: http.public_url,
+// or http:// and the listen address.
+func (d *Daemon) PublicURL() string {
+	if d.cfg.HTTP.PublicURL != "" {
+		return strings.TrimSuffix(d.cfg.HTTP.PublicURL, "/")
+	}
+	return "http://" + d.Addr()
+}
 
 // ready is nil while the XMPP link is up and the database answers.
 func (d *Daemon) ready(ctx context.Context) error {
