@@ -33,6 +33,24 @@ func (a *Attached) Close() {
 // capabilities discovered) or fails when the server cannot be reached
 // within ctx.
 func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Attached, error) {
+	a, err := detached(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if err := a.Link.Start(context.Background()); err != nil {
+		a.Store.Close()
+		return nil, err
+	}
+	if err := a.Link.WaitUp(ctx); err != nil {
+		a.Close()
+		return nil, fmt.Errorf("cannot attach to the XMPP server at %s (xmpp.address): is it running, and does it listen for components there? (%w)", cfg.XMPP.Address, err)
+	}
+	return a, nil
+}
+
+// detached opens the store and makes the link (not started) and the
+// operations over them.
+func detached(ctx context.Context, cfg config.Config, log *slog.Logger) (*Attached, error) {
 	st, err := store.Open(ctx, cfg.Store.Path)
 	if err != nil {
 		return nil, err
@@ -43,15 +61,6 @@ func Connect(ctx context.Context, cfg config.Config, log *slog.Logger) (*Attache
 		return nil, err
 	}
 	link := component.New(linkCfg)
-	if err := link.Start(context.Background()); err != nil {
-		st.Close()
-		return nil, err
-	}
-	if err := link.WaitUp(ctx); err != nil {
-		link.Close()
-		st.Close()
-		return nil, fmt.Errorf("cannot attach to the XMPP server at %s (xmpp.address): is it running, and does it listen for components there? (%w)", cfg.XMPP.Address, err)
-	}
 	node, _ := os.Hostname()
 	a := &Attached{Link: link, Adhoc: adhoc.New(link), Store: st}
 	a.Ops = &ops.Service{Link: link, Adhoc: a.Adhoc, Store: st, Log: log, Node: node}
