@@ -26,6 +26,18 @@ type RouteDoc struct {
 	Order int
 }
 
+// WithDocs gives each route the RouteDoc of docs keyed "METHOD path"
+// (e.g. "GET /users/{username}"), unless the route has a Doc of its own: a
+// dialect can keep its examples in one file beside its routes.
+func WithDocs(routes []Route, docs map[string]RouteDoc) []Route {
+	for i, r := range routes {
+		if d, ok := docs[r.Method+" "+r.Path]; ok && r.Doc.Request == nil && r.Doc.Response == nil && r.Doc.Description == "" {
+			routes[i].Doc = d
+		}
+	}
+	return routes
+}
+
 // Param is a query parameter.
 type Param struct {
 	Name        string

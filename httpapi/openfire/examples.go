@@ -88,16 +88,5 @@ var routeDocs = map[string]httpapi.RouteDoc{
 		Request: map[string]any{"body": "The server restarts at noon."}},
 }
 
-// documented returns routes with their RouteDoc from routeDocs, where a
-// route has none of its own.
-func documented(routes []httpapi.Route) []httpapi.Route {
-	for i, r := range routes {
-		if d, ok := routeDocs[r.Method+" "+r.Path]; ok && r.Doc.Request == nil && r.Doc.Response == nil && r.Doc.Description == "" {
-			routes[i].Doc = d
-		}
-	}
-	return routes
-}
-
 // errorExample is Openfire's error body, for the API documents.
 var errorExample = errorBody{Resource: exampleUser, Message: "User does not exist", Exception: "UserNotFoundException"}

@@ -15,6 +15,7 @@ import (
 	"xmpprest/component/xmppserver"
 	"xmpprest/httpapi"
 	"xmpprest/httpapi/openapi"
+	"xmpprest/httpapi/ops"
 )
 
 // loadDocument fetches and validates an OpenAPI document served at path.
@@ -48,18 +49,27 @@ func (e *env) loadDocument(path string) *openapi3.T {
 func TestOpenAPIDocumentsAndExamples(t *testing.T) {
 	e := start(t, xmppserver.Prosody)
 	all := e.loadDocument("/openapi.json")
-	ops := openapi.Operations(httpapi.DeclaredRoutes())
-	for _, o := range ops {
+	declared := openapi.Operations(httpapi.DeclaredRoutes())
+	for _, o := range declared {
 		item := all.Paths.Value(o.Path)
 		if item == nil || item.GetOperation(o.Method) == nil {
 			t.Errorf("%s %s is declared but not in /openapi.json", o.Method, o.Path)
 		}
 	}
-	for _, name := range openapi.Dialects(ops) {
+	for _, name := range openapi.Dialects(declared) {
 		doc := e.loadDocument("/openapi/" + name + ".json")
 		if doc.Paths.Len() == 0 {
 			t.Errorf("the %s document has no paths", name)
 		}
+	}
+
+	token, _, err := e.D.Ops.CreateToken(context.Background(), ops.ServiceAdmin("test"), ops.TokenSpec{Scope: ops.ScopeAdmin})
+	if err != nil {
+		t.Fatal(err)
+	}
+	credentials := map[httpapi.Credentials]string{
+		httpapi.CredentialsAdmin:    apiSecret,
+		httpapi.CredentialsAPIToken: "Bearer " + token,
 	}
 
 	router, err := gorillamux.NewRouter(all)
@@ -68,7 +78,7 @@ func TestOpenAPIDocumentsAndExamples(t *testing.T) {
 	}
 	options := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
 	sent := 0
-	for _, o := range openapi.ExampleOrder(ops) {
+	for _, o := range openapi.ExampleOrder(declared) {
 		if !o.HasExample() || o.Streams {
 			continue
 		}
@@ -80,7 +90,12 @@ func TestOpenAPIDocumentsAndExamples(t *testing.T) {
 			req.Header.Set("Content-Type", "application/json")
 		}
 		if o.Secured {
-			req.Header.Set("Authorization", apiSecret)
+			c, ok := credentials[o.Credentials]
+			if !ok {
+				t.Errorf("%s: the test has no %q credentials for its example", what, o.Credentials)
+				continue
+			}
+			req.Header.Set("Authorization", c)
 		}
 		route, params, err := router.FindRoute(req)
 		if err != nil {
@@ -109,7 +124,7 @@ func TestOpenAPIDocumentsAndExamples(t *testing.T) {
 		}
 	}
 	t.Logf("%d documented example requests sent and validated", sent)
-	if sent < 15 {
+	if sent < 30 {
 		t.Errorf("only %d documented example requests were sent", sent)
 	}
 
@@ -122,7 +137,7 @@ func TestOpenAPIDocumentsAndExamples(t *testing.T) {
 	if resp.StatusCode != http.StatusOK || !strings.HasPrefix(resp.Header.Get("Content-Type"), "text/html") {
 		t.Fatalf("GET /api: %d %s", resp.StatusCode, resp.Header.Get("Content-Type"))
 	}
-	for _, o := range ops {
+	for _, o := range declared {
 		if !strings.Contains(string(page), o.Path) {
 			t.Errorf("the API page does not show %s", o.Path)
 		}
