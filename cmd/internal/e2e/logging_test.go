@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"xmpprest/cmd/internal/daemon"
 	"xmpprest/component/xmppserver"
@@ -43,7 +44,7 @@ func TestLogsCarryRequestIDsAndNoSecrets(t *testing.T) {
 	}
 
 	var accessLine, iqLines int
-	eventually(t, 5e9, "the access line of the request", func() bool {
+	eventually(t, 5*time.Second, "the access line of the request", func() bool {
 		return strings.Contains(sink.String(), `"msg":"http"`)
 	})
 	out := sink.String()
