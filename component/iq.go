@@ -47,6 +47,7 @@ func (l *Link) Set(ctx context.Context, to jid.JID, payload, result any) error {
 func (l *Link) Do(ctx context.Context, iq IQ, result any) error {
 	c := l.current()
 	if c == nil {
+		metrics.ObserveIQ("any", "unavailable", time.Now())
 		return ErrNotConnected
 	}
 	return l.do(ctx, c, iq, result)

@@ -38,3 +38,16 @@ func TestMetricsAccess(t *testing.T) {
 		}
 	}
 }
+
+// TestMetricsCountUnmatchedRequests: a request no route matches is counted
+// under the route "unmatched", never under its path.
+func TestMetricsCountUnmatchedRequests(t *testing.T) {
+	r := NewRouter(Options{MetricsAccess: AccessPublic, MaxBodyBytes: 1 << 20})
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/no/such/alice", nil))
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/metrics", nil))
+	body := rec.Body.String()
+	if !strings.Contains(body, `xmpprest_http_requests_total{method="GET",route="unmatched",status="404"}`) || strings.Contains(body, "alice") {
+		t.Errorf("unmatched request not counted as such:\n%s", body)
+	}
+}

@@ -39,9 +39,9 @@ func NewRouter(o Options) *mux.Router {
 	r.UseEncodedPath()
 	r.Use(withRequestID, withAccessLog(log), withMetrics, withRecovery(log),
 		withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout))
-	r.NotFoundHandler = withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r.NotFoundHandler = withRequestID(withMetrics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.URL.Path})
-	}))
+	})))
 
 	mountService(r, o)
 	return r
