@@ -37,6 +37,9 @@ type Route struct {
 	// Secrets names the path parameters that are secrets (a one-time
 	// code): the access log shows them as "*".
 	Secrets []string
+	// Doc is what the API documents say of the route beyond Summary; the
+	// zero value documents the path and its parameters only.
+	Doc RouteDoc
 }
 
 // Dialect is a REST dialect's routes mounted under one prefix, with its
@@ -57,6 +60,11 @@ type Dialect struct {
 	// not guarded by Guard unless they guard themselves.
 	NotFound         http.Handler
 	MethodNotAllowed http.Handler
+	// ErrorExample is an example of the dialect's error body, for the API
+	// documents; nil documents errors without a body shape.
+	ErrorExample any
+	// Credentials are what Guard takes, for the API documents.
+	Credentials Credentials
 }
 
 // Mount adds d's routes to r. With NotFound or MethodNotAllowed set, the
@@ -87,7 +95,7 @@ func (d Dialect) Mount(r *mux.Router) *mux.Router {
 			}
 		}
 		registered.Lock()
-		registered.routes = append(registered.routes, DeclaredRoute{Dialect: d.Name, Prefix: d.Prefix, Route: rt})
+		registered.routes = append(registered.routes, DeclaredRoute{Dialect: d.Name, Prefix: d.Prefix, Route: rt, ErrorExample: d.ErrorExample, Credentials: d.Credentials})
 		registered.Unlock()
 	}
 	return target
@@ -107,6 +115,9 @@ type DeclaredRoute struct {
 	Dialect string
 	Prefix  string
 	Route
+	// ErrorExample and Credentials are the dialect's.
+	ErrorExample any
+	Credentials  Credentials
 }
 
 var (

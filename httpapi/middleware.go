@@ -11,6 +11,8 @@ import (
 	"net/http"
 	"runtime/debug"
 	"time"
+
+	"xmpprest/component"
 )
 
 type ctxKey int
@@ -42,7 +44,8 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		ctx := component.WithRequestID(context.WithValue(r.Context(), requestIDKey, id), id)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
