@@ -30,7 +30,9 @@ func serveProfiled(path string) error {
 	}
 	var level slog.Level
 	level.UnmarshalText([]byte(cfg.Log.Level))
-	log := slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logs := daemon.NewLogBuffer(os.Stderr, daemon.LogFlushDelay) // as cmd/xmpprest
+	defer logs.Close()
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: level}))
 	if out := os.Getenv(profileEnv); out != "" {
 		f, err := os.Create(out)
 		if err != nil {

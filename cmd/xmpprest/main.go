@@ -74,7 +74,12 @@ func run(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
-	return daemon.Run(ctx, cfg, newLogger(cfg))
+	// The access log is written in batches (a request does not wait for its
+	// line to reach stderr); every line held is written before the process
+	// exits.
+	logs := daemon.NewLogBuffer(os.Stderr, daemon.LogFlushDelay)
+	defer logs.Close()
+	return daemon.Run(ctx, cfg, daemon.NewLogger(cfg, logs))
 }
 
 func newLogger(cfg config.Config) *slog.Logger {
