@@ -269,12 +269,16 @@ func (s *Service) UserGroups(ctx context.Context, a Actor, username string) ([]s
 	if err != nil {
 		return nil, err
 	}
-	if err := s.mustExist(ctx, j, username); err != nil {
-		return nil, err
-	}
-	names, err := s.Store.GroupsOf(ctx, j.Domainpart(), j.String())
+	var names []string
+	err = s.existsWhile(ctx, j, username, func() (err error) {
+		names, err = s.Store.GroupsOf(ctx, j.Domainpart(), j.String())
+		if err != nil {
+			return fault.Wrap(fault.Unavailable, err, "read the groups of %s", j)
+		}
+		return nil
+	})
 	if err != nil {
-		return nil, fault.Wrap(fault.Unavailable, err, "read the groups of %s", j)
+		return nil, err
 	}
 	return names, nil
 }

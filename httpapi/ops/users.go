@@ -148,14 +148,33 @@ func (s *Service) GetUser(ctx context.Context, a Actor, username string) (User, 
 	if err != nil {
 		return User{}, err
 	}
-	if err := s.mustExist(ctx, j, username); err != nil {
+	// The metadata is read while the server answers whether the account
+	// exists: the two do not depend on each other.
+	var m store.UserMeta
+	err = s.existsWhile(ctx, j, username, func() (err error) {
+		m, err = s.Store.UserMeta(ctx, j.String())
+		if err != nil && !errors.Is(err, store.ErrNotFound) {
+			return fault.Wrap(fault.Unavailable, err, "read user metadata")
+		}
+		return nil
+	})
+	if err != nil {
 		return User{}, err
 	}
-	m, err := s.Store.UserMeta(ctx, j.String())
-	if err != nil && !errors.Is(err, store.ErrNotFound) {
-		return User{}, fault.Wrap(fault.Unavailable, err, "read user metadata")
-	}
 	return userFrom(j, m), nil
+}
+
+// existsWhile checks over XMPP that the account j exists (as mustExist)
+// while read runs against the store, and returns the check's fault first,
+// then read's. read must only read: it runs whether the account exists or
+// not.
+func (s *Service) existsWhile(ctx context.Context, j jid.JID, username string, read func() error) error {
+	done := make(chan error, 1)
+	go func() { done <- read() }()
+	if err := s.mustExist(ctx, j, username); err != nil {
+		return err // read ends on its own; its result is not needed
+	}
+	return <-done
 }
 
 func (s *Service) mustExist(ctx context.Context, j jid.JID, username string) error {
