@@ -30,9 +30,11 @@ type Store struct {
 	db *sql.DB
 }
 
-// Open opens (creating if needed) the database at path, in WAL mode with a
-// busy timeout and foreign keys on, and applies any migrations it has not
-// seen yet.
+// Open opens (creating if needed) the database at path, in WAL mode with
+// synchronous=NORMAL (a commit is durable against a crash of the process,
+// and reaches the disk at the next checkpoint, without an fsync of its own),
+// a busy timeout, foreign keys on and a per-connection cache of prepared
+// statements, and applies any migrations it has not seen yet.
 func Open(ctx context.Context, path string) (*Store, error) {
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
@@ -40,6 +42,9 @@ func Open(ctx context.Context, path string) (*Store, error) {
 	q.Set("_foreign_keys", "on")
 	q.Set("_synchronous", "NORMAL")
 	q.Set("_txlock", "immediate")
+	// Each connection keeps its prepared statements for the queries it
+	// runs again (SQLite's parse and plan of one is 5-20 µs).
+	q.Set("_stmt_cache_size", "64")
 	db, err := sql.Open("sqlite3", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("open database %s: %w", path, err)
