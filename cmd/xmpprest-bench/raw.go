@@ -130,6 +130,32 @@ func (t *rawTarget) Op(_ context.Context, name string) (opFunc, string) {
 		return func(ctx context.Context, _ int64) error {
 			return t.link.Ping(ctx, t.host)
 		}, ""
+	case opExistsUserStats:
+		return t.existsBy(func(ctx context.Context, u jid.JID) error {
+			_, err := t.adhoc.UserStats(ctx, u)
+			return err
+		}), ""
+	case opExistsLastLogin:
+		return t.existsBy(func(ctx context.Context, u jid.JID) error {
+			_, ok, err := t.adhoc.LastLogin(ctx, u)
+			if err == nil && !ok {
+				err = fmt.Errorf("LastLogin(%s) says no account for an existing one", u)
+			}
+			return err
+		}), ""
+	case opExistsUserList:
+		return t.existsBy(func(ctx context.Context, u jid.JID) error {
+			users, err := t.adhoc.RegisteredUsers(ctx, t.host)
+			if err != nil {
+				return err
+			}
+			for _, j := range users {
+				if j == u.String() {
+					return nil
+				}
+			}
+			return fmt.Errorf("%s is not in the registered-users list", u)
+		}), ""
 	case opDeleteUser:
 		return func(ctx context.Context, _ int64) error {
 			u, err := t.pool.take()
@@ -140,4 +166,15 @@ func (t *rawTarget) Op(_ context.Context, name string) (opFunc, string) {
 		}, ""
 	}
 	return nil, "no raw counterpart"
+}
+
+// existsBy is an existence check of an account of the pool by ask.
+func (t *rawTarget) existsBy(ask func(ctx context.Context, u jid.JID) error) opFunc {
+	return func(ctx context.Context, seq int64) error {
+		u, err := t.pool.pick(seq)
+		if err != nil {
+			return err
+		}
+		return ask(ctx, t.user(u))
+	}
 }

@@ -27,6 +27,11 @@ const (
 	opReadSysProps   = "read-system-properties"
 	opChatRoomCycle  = "chatroom-cycle"
 	opDeleteUser     = "delete-user"
+	// The round trips that can tell whether an account exists, side by
+	// side (raw only): what adhoc.Client.UserExists chooses among.
+	opExistsUserStats = "exists-user-stats"
+	opExistsLastLogin = "exists-last-login"
+	opExistsUserList  = "exists-user-list"
 )
 
 // opInfo describes an operation for the report.
@@ -52,6 +57,9 @@ var operations = []opInfo{
 	{Name: opOnlineUsers,
 		Raw: "XEP-0133 get-online-users-list", Xmpprest: "GET /sessions"},
 	{Name: opPing, Raw: "XEP-0199 ping to the host", Bare: "hand-built ping"},
+	{Name: opExistsUserStats, Raw: "XEP-0133 get-user-stats of one account (Prosody: an error for a missing one)"},
+	{Name: opExistsLastLogin, Raw: "XEP-0133 get-user-lastlogin of one account (ejabberd: Never for a missing one)"},
+	{Name: opExistsUserList, Raw: "XEP-0133 get-registered-users-list of the host, searched"},
 	{Name: opHTTPFloor, Xmpprest: "GET /healthz (no XMPP, no auth: the HTTP floor)"},
 	{Name: opReadUserGroups, OwnState: true, Xmpprest: "GET /users/{u}/groups"},
 	{Name: opReadGroups, OwnState: true, Xmpprest: "GET /groups"},
