@@ -182,6 +182,9 @@ func (f *fakeServer) ChangePassword(_ context.Context, j jid.JID, password strin
 func (f *fakeServer) UserExists(_ context.Context, j jid.JID) (bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if err := f.failure("UserExists", j); err != nil {
+		return false, err
+	}
 	_, ok := f.accounts[j.Bare().String()]
 	return ok, nil
 }

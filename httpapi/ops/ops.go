@@ -65,7 +65,12 @@ type Service struct {
 	// MUC administers chat rooms; nil means one made from Link and Adhoc
 	// on first use.
 	MUC *muc.Client
+	// AccountCacheTTL, when positive, is how long reads take an account
+	// the server said exists as still existing without asking again (see
+	// accountCache); zero asks every time.
+	AccountCacheTTL time.Duration
 
+	accounts  accountCache
 	mucOnce   sync.Once
 	groupMu   sync.Mutex // serializes group changes
 	roomLocks roomLocks  // one per room being changed (muc_locks.go)

@@ -164,14 +164,13 @@ func (s *Service) GetUser(ctx context.Context, a Actor, username string) (User, 
 	return userFrom(j, m), nil
 }
 
-// existsWhile checks over XMPP that the account j exists (as mustExist)
-// while read runs against the store, and returns the check's fault first,
+// existsWhile checks that the account j exists (as mayExist) while read runs against the store, and returns the check's fault first,
 // then read's. read must only read: it runs whether the account exists or
 // not.
 func (s *Service) existsWhile(ctx context.Context, j jid.JID, username string, read func() error) error {
 	done := make(chan error, 1)
 	go func() { done <- read() }()
-	if err := s.mustExist(ctx, j, username); err != nil {
+	if err := s.mayExist(ctx, j, username); err != nil {
 		return err // read ends on its own; its result is not needed
 	}
 	return <-done
@@ -261,7 +260,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, u NewUser) error {
 // forgetUser deletes an account just made and its metadata (the undo of a
 // creation).
 func (s *Service) forgetUser(ctx context.Context, a Actor, j jid.JID, summary string) error {
-	if err := s.Adhoc.DeleteUser(ctx, j); err != nil {
+	if err := s.deleteUser(ctx, j); err != nil {
 		return err
 	}
 	return s.Store.Update(ctx, func(tx *store.Tx) error {
@@ -323,7 +322,7 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, username string) erro
 	}
 	// delete-user itself reports a missing account on both servers: no
 	// separate existence check (it would double the server's work).
-	if err := s.Adhoc.DeleteUser(ctx, j); err != nil {
+	if err := s.deleteUser(ctx, j); err != nil {
 		if fault.Is(err, fault.NotFound) {
 			return errUserNotFound(username)
 		}
@@ -514,7 +513,7 @@ func (s *Service) RenameUser(ctx context.Context, a Actor, from, to jid.JID, c U
 		s.undo(ctx, "delete the new account of a failed rename", func(ctx context.Context) error { return s.Adhoc.DeleteUser(ctx, to) })
 		return fault.Wrap(fault.Unavailable, err, "could not record the rename of %s; nothing was changed", from)
 	}
-	if err := s.Adhoc.DeleteUser(ctx, from); err != nil {
+	if err := s.deleteUser(ctx, from); err != nil {
 		s.undo(ctx, "restore the data of a failed rename", func(ctx context.Context) error {
 			return s.Store.Update(ctx, func(tx *store.Tx) error {
 				if err := tx.DeleteUserMeta(ctx, to.String()); err != nil {

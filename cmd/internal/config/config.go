@@ -58,6 +58,11 @@ type XMPP struct {
 	Timeout Duration `toml:"timeout" env:"XMPPREST_XMPP_TIMEOUT"`
 	// ReconnectMax caps the backoff between reconnection attempts.
 	ReconnectMax Duration `toml:"reconnect_max" env:"XMPPREST_XMPP_RECONNECT_MAX"`
+	// AccountCacheTTL, when positive, lets reads (GET /users/{u}, a user's
+	// groups) take an account the server said exists as existing for this
+	// long without asking again; an account deleted outside xmpprest may
+	// be seen that long after. Zero (the default) asks every time.
+	AccountCacheTTL Duration `toml:"account_cache_ttl" env:"XMPPREST_XMPP_ACCOUNT_CACHE_TTL"`
 }
 
 // HTTP configures the REST listener.
@@ -350,6 +355,9 @@ func (c Config) Validate() error {
 	}
 	if len(c.Auth.Admins) > 0 && c.XMPP.C2SAddress == "" {
 		return errors.New("auth.admins: needs xmpp.c2s_address to check the admins' passwords")
+	}
+	if c.XMPP.AccountCacheTTL.Duration < 0 {
+		return errors.New("xmpp.account_cache_ttl: must not be negative")
 	}
 	if c.Auth.BasicCacheTTL.Duration < 0 {
 		return errors.New("auth.basic_cache_ttl: must not be negative")

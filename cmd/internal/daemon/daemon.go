@@ -88,7 +88,8 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 	}
 	node, _ := os.Hostname()
 	d.Adhoc = adhoc.New(d.Link)
-	d.Ops = &ops.Service{Link: d.Link, Adhoc: d.Adhoc, Store: d.Store, Log: log, Node: node}
+	d.Ops = &ops.Service{Link: d.Link, Adhoc: d.Adhoc, Store: d.Store, Log: log, Node: node,
+		AccountCacheTTL: cfg.XMPP.AccountCacheTTL.Duration}
 
 	auth := &httpapi.AdminAuth{
 		Secret:   cfg.Auth.Secret,
