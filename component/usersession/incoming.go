@@ -47,6 +47,25 @@ type PresenceEvent struct {
 	Status string `json:"status,omitempty"`
 }
 
+// SubjectEvent is the chatapi.muc payload of a room's subject change.
+type SubjectEvent struct {
+	Type    string `json:"type"` // subject
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Subject string `json:"subject"`
+}
+
+// RoomPresenceEvent is the chatapi.muc payload of an occupant entering
+// (type presence) or leaving (unavailable) a room the user is in.
+type RoomPresenceEvent struct {
+	Type        string `json:"type"`
+	From        string `json:"from"` // room@service/nick
+	To          string `json:"to"`
+	Role        string `json:"role,omitempty"`
+	Affiliation string `json:"affiliation,omitempty"`
+	JID         string `json:"jid,omitempty"`
+}
+
 // RawEvent is the payload of chatapi.xmpp: the stanza as base64 XML.
 type RawEvent struct {
 	XMPP string `json:"xmpp"`
@@ -59,6 +78,7 @@ type inMessage struct {
 	To       string            `xml:"to,attr"`
 	Type     string            `xml:"type,attr"`
 	Body     []string          `xml:"jabber:client body"`
+	Subject  []string          `xml:"jabber:client subject"`
 	Received *carbon           `xml:"urn:xmpp:carbons:2 received"`
 	Sent     *carbon           `xml:"urn:xmpp:carbons:2 sent"`
 	Result   *mamResult        `xml:"urn:xmpp:mam:2 result"`
@@ -159,10 +179,8 @@ func (s *Session) onMessage(raw []byte) {
 	}
 	if m.Result != nil {
 		// Archive results belong to the query that asked for them; only
-		// the user's own archive may send them.
-		if s.fromSelf(m.From) {
-			s.archiveResult(m.Result)
-		}
+		// the archive it asked may send them.
+		s.archiveResult(m.From, m.Result)
 		return
 	}
 	s.publishRaw(raw)
@@ -180,6 +198,11 @@ func (s *Session) onMessage(raw []byte) {
 	}
 	body := first(msg.Body)
 	switch {
+	case msg.Type == "groupchat" && body == "" && len(msg.Subject) > 0:
+		if from, err := jid.Parse(msg.From); err == nil {
+			s.roomSubject(from, msg.Subject[0])
+		}
+		s.publish(EventMUC, SubjectEvent{Type: "subject", From: msg.From, To: msg.To, Subject: msg.Subject[0]})
 	case msg.Type == "groupchat":
 		if body != "" {
 			s.publish(EventMUC, ChatEvent{Type: "groupchat", ID: msg.ID, From: msg.From, To: msg.To, Body: body, Carbon: copyOf})
@@ -215,6 +238,22 @@ func (s *Session) onPresence(raw []byte) {
 		return
 	}
 	s.publishRaw(raw)
+	if s.onRoomPresence(from, p.Type, raw) {
+		if p.Type == "" || p.Type == "unavailable" {
+			ev := RoomPresenceEvent{Type: p.Type, From: p.From, To: p.To}
+			if ev.Type == "" {
+				ev.Type = "presence"
+			}
+			var x struct {
+				Item *mucItem `xml:"http://jabber.org/protocol/muc#user x>item"`
+			}
+			if xml.Unmarshal(raw, &x) == nil && x.Item != nil {
+				ev.Role, ev.Affiliation, ev.JID = x.Item.Role, x.Item.Affiliation, x.Item.JID
+			}
+			s.publish(EventMUC, ev)
+		}
+		return
+	}
 	ev := PresenceEvent{Type: p.Type, From: p.From, To: p.To, Show: p.Show, Status: first(p.Status)}
 	switch p.Type {
 	case "", "unavailable":

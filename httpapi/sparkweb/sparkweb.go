@@ -82,6 +82,17 @@ func (a *api) routes() []httpapi.Route {
 		{Method: post, Path: "/rest/chat/chatstate/{state}/{to}", Handler: a.postChatState, Summary: "send a chat state"},
 		{Method: get, Path: "/rest/chat/messages", Handler: a.chatMessages, Summary: "archived conversations"},
 
+		{Method: get, Path: "/rest/groupchat/rooms", Handler: a.getRooms, Summary: "the chat rooms of a service the user can see"},
+		{Method: get, Path: "/rest/groupchat/messages", Handler: a.groupChatMessages, Summary: "rooms' archived messages"},
+		{Method: get, Path: "/rest/groupchat/room/{roomName}", Handler: a.getRoom, Summary: "a chat room"},
+		{Method: put, Path: "/rest/groupchat/room/{roomName}", Handler: a.joinRoom, Summary: "join a room (nickname, password)"},
+		{Method: del, Path: "/rest/groupchat/room/{roomName}", Handler: a.leaveRoom, Summary: "leave a room"},
+		{Method: post, Path: "/rest/groupchat/room/{roomName}", Handler: a.postToRoom, Summary: "post a message to a room (the body)"},
+		{Method: get, Path: "/rest/groupchat/room/{roomName}/occupants", Handler: a.getOccupants, Summary: "a room's occupants"},
+		{Method: get, Path: "/rest/groupchat/room/{roomName}/participants", Handler: a.getParticipants, Summary: "a room's occupants with a voice"},
+		{Method: get, Path: "/rest/groupchat/room/{roomName}/chathistory", Handler: a.roomChatHistory, Summary: "a room's archived messages"},
+		{Method: post, Path: "/rest/groupchat/room/{roomName}/{invitedJid}", Handler: a.inviteToRoom, Summary: "invite someone to a room (the body is the reason)"},
+
 		{Method: post, Path: "/rest/presence", Handler: a.postPresence, Summary: "set the user's presence"},
 		{Method: get, Path: "/rest/presence/roster", Handler: a.rosterWithPresence, Summary: "the roster with presence"},
 		{Method: get, Path: "/rest/presence/{target}", Handler: a.probePresence, Summary: "a contact's presence"},
