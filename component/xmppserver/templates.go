@@ -19,6 +19,7 @@ type configData struct {
 	PidFile, DataDir, CertDir string
 	C2SPort, ComponentPort    int
 	HTTPPort                  int      // 0 when there is no HTTP listener
+	FileSharePort             int      // the upload service's HTTP listener
 	Modules                   []string // Prosody global modules
 	PluginPaths               []string // Prosody module directories
 	MUCRights                 bool     // the component administers the chat services
@@ -33,6 +34,7 @@ func newConfigData(s *Server) configData {
 		C2SPort:       port(s.C2SAddr),
 		ComponentPort: port(s.ComponentAddr),
 		HTTPPort:      port(s.HTTPAPIAddr),
+		FileSharePort: port(s.FileShareAddr),
 		MUCRights:     !s.opts.WithoutMUCRights,
 	}
 }

@@ -95,6 +95,16 @@ type Server struct {
 	// MUCService is the multi-user chat service of Hosts[0], e.g.
 	// "conference.example.org". Every host has a "conference." service.
 	MUCService string
+	// PubSubService is the publish-subscribe service (XEP-0060) of
+	// Hosts[0], e.g. "pubsub.example.org"; users also have PEP.
+	PubSubService string
+	// UploadService is the HTTP file upload service (XEP-0363) of Hosts[0],
+	// e.g. "upload.example.org" (Prosody's http_file_share, ejabberd's
+	// mod_http_upload), serving files at FileShareAddr.
+	UploadService string
+	// FileShareAddr is the "127.0.0.1:port" HTTP listener of the upload
+	// service.
+	FileShareAddr string
 	// HTTPAPIAddr is the "127.0.0.1:port" of ejabberd's mod_http_api (the
 	// API is under /api/), when Options.HTTPAPI.
 	HTTPAPIAddr string
@@ -188,6 +198,8 @@ func newServer(kind Kind, opts Options) (*Server, error) {
 		s.Secret = randomHex(16)
 	}
 	s.MUCService = "conference." + s.Hosts[0]
+	s.PubSubService = "pubsub." + s.Hosts[0]
+	s.UploadService = "upload." + s.Hosts[0]
 	return s, nil
 }
 
@@ -205,7 +217,7 @@ func checkDomain(d string) error {
 
 // setup picks the ports, writes the certificates and the config.
 func (s *Server) setup() error {
-	n := 2
+	n := 3
 	if s.Kind == Ejabberd && s.opts.HTTPAPI {
 		n++
 	}
@@ -215,8 +227,9 @@ func (s *Server) setup() error {
 	}
 	s.C2SAddr = loopback(ports[0])
 	s.ComponentAddr = loopback(ports[1])
-	if n > 2 {
-		s.HTTPAPIAddr = loopback(ports[2])
+	s.FileShareAddr = loopback(ports[2])
+	if n > 3 {
+		s.HTTPAPIAddr = loopback(ports[3])
 	}
 	for _, d := range []string{s.dataDir(), s.certDir()} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
@@ -234,7 +247,7 @@ func (s *Server) certDir() string { return filepath.Join(s.Dir, "certs") }
 
 // listeners are the addresses of the server's listeners.
 func (s *Server) listeners() []string {
-	addrs := []string{s.C2SAddr, s.ComponentAddr}
+	addrs := []string{s.C2SAddr, s.ComponentAddr, s.FileShareAddr}
 	if s.HTTPAPIAddr != "" {
 		addrs = append(addrs, s.HTTPAPIAddr)
 	}
@@ -247,6 +260,7 @@ func (s *Server) readiness() []probe {
 	probes := []probe{
 		{s.C2SAddr, streamProbe("jabber:client", s.Hosts[0])},
 		{s.ComponentAddr, streamProbe("jabber:component:accept", s.ComponentJID)},
+		{s.FileShareAddr, httpProbe},
 	}
 	if s.HTTPAPIAddr != "" {
 		probes = append(probes, probe{s.HTTPAPIAddr, httpProbe})
