@@ -46,6 +46,7 @@ type Manager struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
 	closed   bool
+	onStart  []func(*Session)
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -127,6 +128,32 @@ func (m *Manager) Open(ctx context.Context, user jid.JID, password string) (*Ses
 		s.Touch()
 		return s, nil
 	}
+}
+
+// OnStart registers f to be called (in a goroutine of its own) each time a
+// session has started, e.g. to publish what the user should find on their
+// account.
+func (m *Manager) OnStart(f func(*Session)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.onStart = append(m.onStart, f)
+}
+
+// Live returns the sessions that are up.
+func (m *Manager) Live() []*Session {
+	m.mu.Lock()
+	var all []*Session
+	for _, s := range m.sessions {
+		all = append(all, s)
+	}
+	m.mu.Unlock()
+	var out []*Session
+	for _, s := range all {
+		if m.Get(s.user) == s {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Get returns the user's live session, or nil.
@@ -228,6 +255,12 @@ func (s *Session) start(ctx context.Context) error {
 	close(s.started)
 	s.m.log.Info("user session opened", "user", s.user.String())
 	go s.run(c)
+	s.m.mu.Lock()
+	hooks := s.m.onStart
+	s.m.mu.Unlock()
+	for _, f := range hooks {
+		go f(s)
+	}
 	return nil
 }
 

@@ -93,6 +93,16 @@ func (a *api) routes() []httpapi.Route {
 		{Method: get, Path: "/rest/groupchat/room/{roomName}/chathistory", Handler: a.roomChatHistory, Summary: "a room's archived messages"},
 		{Method: post, Path: "/rest/groupchat/room/{roomName}/{invitedJid}", Handler: a.inviteToRoom, Summary: "invite someone to a room (the body is the reason)"},
 
+		{Method: get, Path: "/rest/bookmarks", Handler: a.getBookmarks, Summary: "the bookmarks that apply to the user"},
+		{Method: post, Path: "/rest/bookmark", Handler: a.createBookmark, Summary: "create a bookmark"},
+		{Method: get, Path: "/rest/bookmark/{bookmarkID}", Handler: a.getBookmark, Summary: "a bookmark"},
+		{Method: put, Path: "/rest/bookmark/{bookmarkID}", Handler: a.updateBookmark, Summary: "replace a bookmark"},
+		{Method: del, Path: "/rest/bookmark/{bookmarkID}", Handler: a.deleteBookmark, Summary: "delete a bookmark"},
+		{Method: post, Path: "/rest/bookmark/{bookmarkID}/{name}", Handler: a.setBookmarkProperty, Summary: "set a bookmark property (the body is the value)"},
+		{Method: del, Path: "/rest/bookmark/{bookmarkID}/{name}", Handler: a.deleteBookmarkProperty, Summary: "delete a bookmark property"},
+
+		{Method: post, Path: "/rest/xmpp", Handler: a.postStanza, Summary: "send a message, presence or iq stanza (XML body) from the user; an iq's reply is answered"},
+
 		{Method: post, Path: "/rest/presence", Handler: a.postPresence, Summary: "set the user's presence"},
 		{Method: get, Path: "/rest/presence/roster", Handler: a.rosterWithPresence, Summary: "the roster with presence"},
 		{Method: get, Path: "/rest/presence/{target}", Handler: a.probePresence, Summary: "a contact's presence"},

@@ -41,6 +41,9 @@ type Config struct {
 	RPOrigins     []string
 	// ChallengeTTL bounds a WebAuthn ceremony.
 	ChallengeTTL time.Duration
+	// BookmarkAdmins are the users (bare JIDs) who may share bookmarks
+	// with others.
+	BookmarkAdmins []string
 }
 
 // Service carries out the user operations.

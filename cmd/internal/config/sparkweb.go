@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/url"
 	"time"
+
+	"mellium.im/xmpp/jid"
 )
 
 // SparkWeb configures the SparkWeb user API: users sign in and act on
@@ -42,6 +44,9 @@ type SparkWeb struct {
 	WebAuthnOrigins []string `toml:"webauthn_origins" env:"XMPPREST_SPARKWEB_WEBAUTHN_ORIGINS"`
 	// ChallengeTTL bounds a WebAuthn ceremony.
 	ChallengeTTL Duration `toml:"challenge_ttl" env:"XMPPREST_SPARKWEB_CHALLENGE_TTL"`
+	// BookmarkAdmins are the users (bare JIDs) who may share bookmarks
+	// with everyone, groups or other users.
+	BookmarkAdmins []string `toml:"bookmark_admins" env:"XMPPREST_SPARKWEB_BOOKMARK_ADMINS"`
 }
 
 func defaultSparkWeb() SparkWeb {
@@ -80,6 +85,11 @@ func (c Config) validateSparkWeb() error {
 	}
 	if s.MaxMessageBytes < 1 {
 		return errors.New("sparkweb.max_message_bytes: must be positive")
+	}
+	for _, a := range s.BookmarkAdmins {
+		if j, err := jid.Parse(a); err != nil || j.Localpart() == "" || j.Resourcepart() != "" || j.String() != a {
+			return fmt.Errorf("sparkweb.bookmark_admins: %q is not a bare JID such as \"admin@example.org\"", a)
+		}
 	}
 	if s.WebAuthnRPID != "" {
 		if s.KeyFile == "" {

@@ -48,8 +48,10 @@ func (d *Daemon) startSparkWeb(r *mux.Router) error {
 			RPDisplayName:     sw.WebAuthnRPName,
 			RPOrigins:         sw.WebAuthnOrigins,
 			ChallengeTTL:      sw.ChallengeTTL.Duration,
+			BookmarkAdmins:    sw.BookmarkAdmins,
 		},
 	}
+	d.Sessions.OnStart(svc.PublishBookmarks)
 	sparkweb.Dialect(svc, sparkweb.Options{Heartbeat: sw.Heartbeat.Duration}).Mount(r)
 	d.sweepStop = make(chan struct{})
 	go d.sweepTokens(sw.TokenIdle.Duration)
