@@ -217,4 +217,3 @@ func (s *Store) bookmarkParts(ctx context.Context, b *Bookmark) error {
 	}
 	return rows.Err()
 }
-
