@@ -23,6 +23,7 @@ type configData struct {
 	Modules                   []string // Prosody global modules
 	PluginPaths               []string // Prosody module directories
 	MUCRights                 bool     // the component administers the chat services
+	WithoutUpload             bool     // no XEP-0363 service
 }
 
 func newConfigData(s *Server) configData {
@@ -36,6 +37,7 @@ func newConfigData(s *Server) configData {
 		HTTPPort:      port(s.HTTPAPIAddr),
 		FileSharePort: port(s.FileShareAddr),
 		MUCRights:     !s.opts.WithoutMUCRights,
+		WithoutUpload: s.opts.WithoutUpload,
 	}
 }
 

@@ -72,6 +72,9 @@ type Options struct {
 	// VirtualHosts only (not of the MUC components), on ejabberd it is in
 	// neither mod_muc's access_admin nor access_create.
 	WithoutMUCRights bool
+	// WithoutUpload leaves out the XEP-0363 upload service, to show how
+	// its absence is reported.
+	WithoutUpload bool
 	// Dir, when set, is the server's directory (config, certificates, data,
 	// logs) instead of a new temporary one: it is created when missing,
 	// reused as it is otherwise, and kept after Close, so accounts and
@@ -100,7 +103,8 @@ type Server struct {
 	PubSubService string
 	// UploadService is the HTTP file upload service (XEP-0363) of Hosts[0],
 	// e.g. "upload.example.org" (Prosody's http_file_share, ejabberd's
-	// mod_http_upload), serving files at FileShareAddr.
+	// mod_http_upload), serving files at FileShareAddr; none with
+	// Options.WithoutUpload.
 	UploadService string
 	// FileShareAddr is the "127.0.0.1:port" HTTP listener of the upload
 	// service.

@@ -103,6 +103,8 @@ func (a *api) routes() []httpapi.Route {
 
 		{Method: post, Path: "/rest/xmpp", Handler: a.postStanza, Summary: "send a message, presence or iq stanza (XML body) from the user; an iq's reply is answered"},
 
+		{Method: get, Path: "/rest/upload/{fileName}/{fileSize}", Handler: a.requestUpload, Summary: "an upload slot (XEP-0363): where to PUT the file and where to GET it"},
+
 		{Method: post, Path: "/rest/presence", Handler: a.postPresence, Summary: "set the user's presence"},
 		{Method: get, Path: "/rest/presence/roster", Handler: a.rosterWithPresence, Summary: "the roster with presence"},
 		{Method: get, Path: "/rest/presence/{target}", Handler: a.probePresence, Summary: "a contact's presence"},

@@ -58,6 +58,7 @@ type Service struct {
 
 	limits   limiter
 	webauthn webauthnState
+	uploads  uploadServices
 }
 
 // The sign-in methods, as recorded with tokens.

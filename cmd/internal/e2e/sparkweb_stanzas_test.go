@@ -14,10 +14,11 @@ import (
 
 // TestSparkWebRawStanzas: POST /xmpp sends a stanza from the user's own
 // session whatever its from says, answers an iq's reply, and refuses what
-// is not one well-formed message, presence or iq.
+// is not one well-formed message, presence or iq. The server runs without
+// an upload service, which the upload request reports as 501.
 func TestSparkWebRawStanzas(t *testing.T) {
 	kinds(t, func(t *testing.T, kind xmppserver.Kind) {
-		e := startSparkWeb(t, kind)
+		e := startSparkWebOn(t, kind, xmppserver.Options{WithoutUpload: true})
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
 		alice := e.account("alice", "alice-pw")
@@ -74,5 +75,9 @@ func TestSparkWebRawStanzas(t *testing.T) {
 			e.wantStatus(http.StatusBadRequest, "POST", "/xmpp", token, bad)
 		}
 		e.wantStatus(http.StatusUnauthorized, "POST", "/xmpp", "", "<presence/>")
+
+		if msg := e.wantStatus(http.StatusNotImplemented, "GET", "/upload/x.txt/3", token, ""); !strings.Contains(msg, "upload") {
+			t.Fatalf("501 without saying why: %q", msg)
+		}
 	})
 }
