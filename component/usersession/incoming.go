@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
+	"strings"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp/jid"
@@ -84,6 +85,31 @@ type inMessage struct {
 	Result   *mamResult        `xml:"urn:xmpp:mam:2 result"`
 	MUCUser  *mucUser          `xml:"http://jabber.org/protocol/muc#user x"`
 	Direct   *directInvitation `xml:"jabber:x:conference x"`
+	Event    *pubsubEvent      `xml:"http://jabber.org/protocol/pubsub#event event"`
+}
+
+type pubsubEvent struct {
+	Items struct {
+		Node  string `xml:"node,attr"`
+		Items []struct {
+			ID    string `xml:"id,attr"`
+			Inner string `xml:",innerxml"`
+		} `xml:"item"`
+		Retract []struct {
+			ID string `xml:"id,attr"`
+		} `xml:"retract"`
+	} `xml:"items"`
+}
+
+// PubSubEvent is the chatapi.pubsub payload of an item published (type
+// item) or retracted (retract) on a node the user follows, one event per
+// item.
+type PubSubEvent struct {
+	Type    string `json:"type"`
+	From    string `json:"from"` // the service, or the PEP owner's JID
+	Node    string `json:"node"`
+	ID      string `json:"id"`
+	Payload string `json:"payload,omitempty"` // the item's XML
 }
 
 type forwarded struct {
@@ -197,6 +223,19 @@ func (s *Session) onMessage(raw []byte) {
 		return
 	}
 	body := first(msg.Body)
+	if ev := m.Event; ev != nil && copyOf == "" {
+		from := m.From
+		if from == "" {
+			from = s.user.String()
+		}
+		for _, it := range ev.Items.Items {
+			s.publish(EventPubSub, PubSubEvent{Type: "item", From: from, Node: ev.Items.Node, ID: it.ID, Payload: strings.TrimSpace(it.Inner)})
+		}
+		for _, it := range ev.Items.Retract {
+			s.publish(EventPubSub, PubSubEvent{Type: "retract", From: from, Node: ev.Items.Node, ID: it.ID})
+		}
+		return
+	}
 	switch {
 	case msg.Type == "groupchat" && body == "" && len(msg.Subject) > 0:
 		if from, err := jid.Parse(msg.From); err == nil {

@@ -19,17 +19,17 @@ type UploadService struct {
 	MaxSize int64
 }
 
-// FindUploadService looks for the upload service among the items of the
-// user's server (disco#items, then disco#info of each). ok is false when
-// there is none.
-func (s *Session) FindUploadService(ctx context.Context) (svc UploadService, ok bool, err error) {
+// FindService looks for a service among the items of the user's server
+// (disco#items, then disco#info of each) for which match is true. ok is
+// false when there is none.
+func (s *Session) FindService(ctx context.Context, match func(DiscoInfo) bool) (svc jid.JID, info DiscoInfo, ok bool, err error) {
 	host, err := jid.New("", s.user.Domainpart(), "")
 	if err != nil {
-		return svc, false, err
+		return svc, info, false, err
 	}
 	items, err := s.DiscoItems(ctx, host, "")
 	if err != nil {
-		return svc, false, err
+		return svc, info, false, err
 	}
 	for _, it := range items {
 		j, err := jid.Parse(it.JID)
@@ -37,16 +37,25 @@ func (s *Session) FindUploadService(ctx context.Context) (svc UploadService, ok 
 			continue
 		}
 		info, err := s.DiscoInfo(ctx, j, "")
-		if err != nil || !info.Has(NSUpload) {
-			continue
+		if err == nil && match(info) {
+			return j, info, true, nil
 		}
-		svc = UploadService{JID: j}
-		if f := info.Form(NSUpload); f != nil {
-			svc.MaxSize, _ = strconv.ParseInt(f.Value("max-file-size"), 10, 64)
-		}
-		return svc, true, nil
 	}
-	return svc, false, nil
+	return svc, info, false, nil
+}
+
+// FindUploadService looks for the server's XEP-0363 service; ok is false
+// when there is none.
+func (s *Session) FindUploadService(ctx context.Context) (svc UploadService, ok bool, err error) {
+	j, info, ok, err := s.FindService(ctx, func(d DiscoInfo) bool { return d.Has(NSUpload) })
+	if !ok || err != nil {
+		return svc, ok, err
+	}
+	svc = UploadService{JID: j}
+	if f := info.Form(NSUpload); f != nil {
+		svc.MaxSize, _ = strconv.ParseInt(f.Value("max-file-size"), 10, 64)
+	}
+	return svc, true, nil
 }
 
 type uploadRequest struct {

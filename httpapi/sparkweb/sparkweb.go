@@ -105,6 +105,15 @@ func (a *api) routes() []httpapi.Route {
 
 		{Method: get, Path: "/rest/upload/{fileName}/{fileSize}", Handler: a.requestUpload, Summary: "an upload slot (XEP-0363): where to PUT the file and where to GET it"},
 
+		{Method: get, Path: "/rest/pubsub/nodes", Handler: a.nodes(false), Summary: "the nodes of the server's pubsub service"},
+		{Method: post, Path: "/rest/pubsub/create/{node}", Handler: a.createNode, Summary: "create a pubsub node owned by the user"},
+		{Method: del, Path: "/rest/pubsub/node/{node}", Handler: a.deleteNode, Summary: "delete a pubsub node the user owns"},
+		{Method: post, Path: "/rest/pubsub/publish/{node}", Handler: a.publish(false), Summary: "publish an item (JSON, or one XML element) to a pubsub node"},
+		{Method: post, Path: "/rest/pubsub/subscribe/{node}", Handler: a.subscribe, Summary: "subscribe to a pubsub node (its items then arrive as chatapi.pubsub events)"},
+		{Method: get, Path: "/rest/pubsub/subscribers/{node}", Handler: a.subscribers, Summary: "the subscriptions to a node the user owns"},
+		{Method: get, Path: "/rest/pep/nodes", Handler: a.nodes(true), Summary: "the nodes of the user's PEP service"},
+		{Method: post, Path: "/rest/pep/publish/{node}", Handler: a.publish(true), Summary: "publish an item (JSON, or one XML element) to a PEP node of the user"},
+
 		{Method: post, Path: "/rest/presence", Handler: a.postPresence, Summary: "set the user's presence"},
 		{Method: get, Path: "/rest/presence/roster", Handler: a.rosterWithPresence, Summary: "the roster with presence"},
 		{Method: get, Path: "/rest/presence/{target}", Handler: a.probePresence, Summary: "a contact's presence"},

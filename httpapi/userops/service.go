@@ -58,7 +58,7 @@ type Service struct {
 
 	limits   limiter
 	webauthn webauthnState
-	uploads  uploadServices
+	services serviceCache
 }
 
 // The sign-in methods, as recorded with tokens.

@@ -13,41 +13,41 @@ import (
 	"xmpprest/component/usersession"
 )
 
-// uploadCacheTTL is how long the upload service found on a host (or its
-// absence) is remembered.
-const uploadCacheTTL = 10 * time.Minute
+// serviceCacheTTL is how long a service found on a host (or its absence)
+// is remembered.
+const serviceCacheTTL = 10 * time.Minute
 
-// uploadServices remembers each host's XEP-0363 service.
-type uploadServices struct {
+// serviceCache remembers the services (upload, pubsub) of each host.
+type serviceCache struct {
 	mu    sync.Mutex
-	found map[string]uploadEntry
+	found map[string]cachedService
 }
 
-type uploadEntry struct {
-	svc   usersession.UploadService
+type cachedService struct {
+	value any
 	ok    bool
 	until time.Time
 }
 
-func (u *uploadServices) lookup(ctx context.Context, sess *usersession.Session) (usersession.UploadService, bool, error) {
-	host := sess.User().Domainpart()
-	u.mu.Lock()
-	e, hit := u.found[host]
-	u.mu.Unlock()
+// lookup returns the cached service of key, or finds it.
+func (c *serviceCache) lookup(key string, find func() (any, bool, error)) (any, bool, error) {
+	c.mu.Lock()
+	e, hit := c.found[key]
+	c.mu.Unlock()
 	if hit && timeNow().Before(e.until) {
-		return e.svc, e.ok, nil
+		return e.value, e.ok, nil
 	}
-	svc, ok, err := sess.FindUploadService(ctx)
+	v, ok, err := find()
 	if err != nil {
-		return svc, false, err
+		return nil, false, err
 	}
-	u.mu.Lock()
-	if u.found == nil {
-		u.found = map[string]uploadEntry{}
+	c.mu.Lock()
+	if c.found == nil {
+		c.found = map[string]cachedService{}
 	}
-	u.found[host] = uploadEntry{svc: svc, ok: ok, until: timeNow().Add(uploadCacheTTL)}
-	u.mu.Unlock()
-	return svc, ok, nil
+	c.found[key] = cachedService{value: v, ok: ok, until: timeNow().Add(serviceCacheTTL)}
+	c.mu.Unlock()
+	return v, ok, nil
 }
 
 // RequestUpload asks the user's server for an upload slot (XEP-0363) for a
@@ -66,10 +66,13 @@ func (s *Service) RequestUpload(ctx context.Context, c Caller, fileName, size st
 	if err != nil || n < 1 {
 		return usersession.UploadSlot{}, fault.New(fault.BadRequest, "%q is not a file size (a positive number of bytes)", size)
 	}
-	svc, ok, err := s.uploads.lookup(ctx, sess)
+	v, ok, err := s.services.lookup("upload "+sess.User().Domainpart(), func() (any, bool, error) {
+		return sess.FindUploadService(ctx)
+	})
 	if err != nil {
 		return usersession.UploadSlot{}, err
 	}
+	svc, _ := v.(usersession.UploadService)
 	if !ok {
 		return usersession.UploadSlot{}, fault.New(fault.NotSupported, "the XMPP server of %s offers no file upload service (XEP-0363): enable one, e.g. Prosody's http_file_share or ejabberd's mod_http_upload", sess.User().Domainpart())
 	}
