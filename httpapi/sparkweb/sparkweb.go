@@ -114,6 +114,9 @@ func (a *api) routes() []httpapi.Route {
 		{Method: get, Path: "/rest/pep/nodes", Handler: a.nodes(true), Summary: "the nodes of the user's PEP service"},
 		{Method: post, Path: "/rest/pep/publish/{node}", Handler: a.publish(true), Summary: "publish an item (JSON, or one XML element) to a PEP node of the user"},
 
+		{Method: get, Path: "/rest/preview/{quality}/{url}", Handler: a.preview, Summary: "a web page's title, description and image (the URL percent-encoded)"},
+		{Method: get, Path: "/rest/meet/{service}/{id}", Handler: a.meeting, Summary: "an online meeting's URL (from sparkweb.meetings)"},
+
 		{Method: post, Path: "/rest/presence", Handler: a.postPresence, Summary: "set the user's presence"},
 		{Method: get, Path: "/rest/presence/roster", Handler: a.rosterWithPresence, Summary: "the roster with presence"},
 		{Method: get, Path: "/rest/presence/{target}", Handler: a.probePresence, Summary: "a contact's presence"},

@@ -44,6 +44,9 @@ type Config struct {
 	// BookmarkAdmins are the users (bare JIDs) who may share bookmarks
 	// with others.
 	BookmarkAdmins []string
+	// Meetings are the URL templates of the online meeting services by
+	// name, with {id} and {user} placeholders.
+	Meetings map[string]string
 }
 
 // Service carries out the user operations.
@@ -54,7 +57,9 @@ type Service struct {
 	// Sealer seals credentials kept at rest; nil turns TOTP and WebAuthn
 	// off.
 	Sealer *Sealer
-	Cfg    Config
+	// Previews fetches link previews; nil turns them off.
+	Previews *Previewer
+	Cfg      Config
 
 	limits   limiter
 	webauthn webauthnState

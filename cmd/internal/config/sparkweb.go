@@ -3,7 +3,9 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
+	"strings"
 	"time"
 
 	"mellium.im/xmpp/jid"
@@ -47,6 +49,16 @@ type SparkWeb struct {
 	// BookmarkAdmins are the users (bare JIDs) who may share bookmarks
 	// with everyone, groups or other users.
 	BookmarkAdmins []string `toml:"bookmark_admins" env:"XMPPREST_SPARKWEB_BOOKMARK_ADMINS"`
+	// Previews turns link previews on.
+	Previews bool `toml:"previews" env:"XMPPREST_SPARKWEB_PREVIEWS"`
+	// PreviewAllow are networks (CIDR) link previews may reach although
+	// they are loopback, private or otherwise internal.
+	PreviewAllow []string `toml:"preview_allow" env:"XMPPREST_SPARKWEB_PREVIEW_ALLOW"`
+	// PreviewTimeout bounds one preview fetch.
+	PreviewTimeout Duration `toml:"preview_timeout" env:"XMPPREST_SPARKWEB_PREVIEW_TIMEOUT"`
+	// Meetings are the URL templates of online meeting services by name,
+	// with {id} and {user} placeholders.
+	Meetings map[string]string `toml:"meetings"`
 }
 
 func defaultSparkWeb() SparkWeb {
@@ -60,6 +72,8 @@ func defaultSparkWeb() SparkWeb {
 		KeyFile:         "sparkweb.key",
 		TOTPIssuer:      "xmpprest",
 		ChallengeTTL:    Duration{5 * time.Minute},
+		Previews:        true,
+		PreviewTimeout:  Duration{5 * time.Second},
 	}
 }
 
@@ -91,6 +105,18 @@ func (c Config) validateSparkWeb() error {
 			return fmt.Errorf("sparkweb.bookmark_admins: %q is not a bare JID such as \"admin@example.org\"", a)
 		}
 	}
+	if _, err := s.PreviewNetworks(); err != nil {
+		return err
+	}
+	if s.PreviewTimeout.Duration <= 0 || s.PreviewTimeout.Duration > time.Minute {
+		return errors.New("sparkweb.preview_timeout: must be positive and at most a minute")
+	}
+	for name, tmpl := range s.Meetings {
+		u, err := url.Parse(strings.ReplaceAll(strings.ReplaceAll(tmpl, "{id}", "x"), "{user}", "x"))
+		if name == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.Contains(tmpl, "{id}") {
+			return fmt.Errorf("sparkweb.meetings.%s: %q is not a URL template such as \"https://meet.example.org/{id}\"", name, tmpl)
+		}
+	}
 	if s.WebAuthnRPID != "" {
 		if s.KeyFile == "" {
 			return errors.New("sparkweb.webauthn_rp_id: WebAuthn needs sparkweb.key_file (the sealed credential)")
@@ -106,4 +132,17 @@ func (c Config) validateSparkWeb() error {
 		}
 	}
 	return nil
+}
+
+// PreviewNetworks parses PreviewAllow.
+func (s SparkWeb) PreviewNetworks() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, n := range s.PreviewAllow {
+		p, err := netip.ParsePrefix(strings.TrimSpace(n))
+		if err != nil {
+			return nil, fmt.Errorf("sparkweb.preview_allow: %q is not a network such as \"10.1.2.0/24\"", n)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -36,8 +36,17 @@ func (d *Daemon) startSparkWeb(r *mux.Router) error {
 		Timeout:      d.cfg.XMPP.Timeout.Duration,
 		Log:          d.log,
 	})
+	var previews *userops.Previewer
+	if sw.Previews {
+		allow, err := sw.PreviewNetworks()
+		if err != nil {
+			return err
+		}
+		previews = userops.NewPreviewer(allow, sw.PreviewTimeout.Duration)
+	}
 	svc := &userops.Service{
-		Ops: d.Ops, Sessions: d.Sessions, Store: d.Store, Sealer: sealer,
+		Previews: previews,
+		Ops:      d.Ops, Sessions: d.Sessions, Store: d.Store, Sealer: sealer,
 		Cfg: userops.Config{
 			TokenIdle:         sw.TokenIdle.Duration,
 			TokenMaxAge:       sw.TokenMaxAge.Duration,
@@ -49,6 +58,7 @@ func (d *Daemon) startSparkWeb(r *mux.Router) error {
 			RPOrigins:         sw.WebAuthnOrigins,
 			ChallengeTTL:      sw.ChallengeTTL.Duration,
 			BookmarkAdmins:    sw.BookmarkAdmins,
+			Meetings:          sw.Meetings,
 		},
 	}
 	d.Sessions.OnStart(svc.PublishBookmarks)
