@@ -263,7 +263,11 @@ func (s *Session) onMessage(raw []byte) {
 		if typ == "" {
 			typ = "normal"
 		}
-		s.publish(EventChat, ChatEvent{Type: typ, ID: msg.ID, From: msg.From, To: msg.To, Body: body, Carbon: copyOf})
+		ev := ChatEvent{Type: typ, ID: msg.ID, From: msg.From, To: msg.To, Body: body, Carbon: copyOf}
+		s.publish(EventChat, ev)
+		if copyOf != "sent" {
+			s.unseen(ev)
+		}
 	}
 }
 
@@ -374,4 +378,21 @@ func (s *Session) onIQ(t xmlstream.TokenReadEncoder, start *xml.StartElement, ra
 	}
 	_, err = xmlstream.Copy(t, iq.Result(nil))
 	return err
+}
+
+// unseen hands a chat message to the OnUnseenChat hooks when no event
+// stream of the user is open.
+func (s *Session) unseen(ev ChatEvent) {
+	s.mu.Lock()
+	open := s.streams > 0
+	s.mu.Unlock()
+	if open {
+		return
+	}
+	s.m.mu.Lock()
+	hooks := s.m.onUnseen
+	s.m.mu.Unlock()
+	for _, f := range hooks {
+		go f(s, ev)
+	}
 }

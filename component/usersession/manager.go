@@ -47,6 +47,7 @@ type Manager struct {
 	sessions map[string]*Session
 	closed   bool
 	onStart  []func(*Session)
+	onUnseen []func(*Session, ChatEvent)
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -137,6 +138,15 @@ func (m *Manager) OnStart(f func(*Session)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.onStart = append(m.onStart, f)
+}
+
+// OnUnseenChat registers f to be called (in a goroutine of its own) for
+// each chat message a user receives while none of their event streams is
+// open (to push it to their devices).
+func (m *Manager) OnUnseenChat(f func(*Session, ChatEvent)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.onUnseen = append(m.onUnseen, f)
 }
 
 // Live returns the sessions that are up.

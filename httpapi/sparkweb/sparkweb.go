@@ -117,6 +117,13 @@ func (a *api) routes() []httpapi.Route {
 		{Method: get, Path: "/rest/preview/{quality}/{url}", Handler: a.preview, Summary: "a web page's title, description and image (the URL percent-encoded)"},
 		{Method: get, Path: "/rest/meet/{service}/{id}", Handler: a.meeting, Summary: "an online meeting's URL (from sparkweb.meetings)"},
 
+		{Method: get, Path: "/rest/webpush/vapidkey", Handler: a.vapidKey, Summary: "the VAPID public key browsers subscribe with"},
+		{Method: put, Path: "/rest/webpush/subscribe/{resource}", Handler: a.pushSubscribe, Summary: "store the browser's PushSubscription for one resource"},
+		{Method: get, Path: "/rest/webpush/subscribers", Handler: a.pushSubscribers, Summary: "users of the host with push subscriptions"},
+		{Method: post, Path: "/rest/webpush/notify/{target}", Handler: a.pushNotify, Summary: "push a notification to a user's subscriptions"},
+		{Method: post, Path: "/rest/webpush/message/{target}", Handler: a.pushText, Summary: "push a text message to a user's subscriptions"},
+		{Method: post, Path: "/rest/webpush/action", Handler: a.pushAction, Summary: "carry out a notification action (reply: a chat message)"},
+
 		{Method: post, Path: "/rest/presence", Handler: a.postPresence, Summary: "set the user's presence"},
 		{Method: get, Path: "/rest/presence/roster", Handler: a.rosterWithPresence, Summary: "the roster with presence"},
 		{Method: get, Path: "/rest/presence/{target}", Handler: a.probePresence, Summary: "a contact's presence"},

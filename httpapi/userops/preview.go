@@ -104,15 +104,12 @@ type cachedPreview struct {
 	until time.Time
 }
 
-// NewPreviewer returns a previewer that may reach the allow-listed
-// networks besides public addresses; timeout 0 is DefaultPreviewTimeout.
-func NewPreviewer(allow []netip.Prefix, timeout time.Duration) *Previewer {
-	if timeout <= 0 {
-		timeout = DefaultPreviewTimeout
-	}
-	p := &Previewer{allow: allow, timeout: timeout, cache: map[string]cachedPreview{}}
+// GuardedTransport returns an HTTP transport that connects only to
+// addresses AddressAllowed accepts (checking every address a name
+// resolves to, and dialing the address checked), never through a proxy.
+func GuardedTransport(allow []netip.Prefix, timeout time.Duration) *http.Transport {
 	dialer := &net.Dialer{Timeout: timeout}
-	transport := &http.Transport{
+	return &http.Transport{
 		Proxy: nil, // never through a proxy: the check is on the address dialed
 		DialContext: func(ctx context.Context, network, addr string) (net.Conn, error) {
 			host, port, err := net.SplitHostPort(addr)
@@ -127,7 +124,7 @@ func NewPreviewer(allow []netip.Prefix, timeout time.Duration) *Previewer {
 				return nil, fmt.Errorf("%s has no address", host)
 			}
 			for _, ip := range ips {
-				if !AddressAllowed(ip, p.allow) {
+				if !AddressAllowed(ip, allow) {
 					return nil, fmt.Errorf("%w: %s resolves to %s, a loopback, private, link-local or reserved address", ErrAddressRefused, host, ip)
 				}
 			}
@@ -138,6 +135,16 @@ func NewPreviewer(allow []netip.Prefix, timeout time.Duration) *Previewer {
 		MaxIdleConns:          10,
 		IdleConnTimeout:       30 * time.Second,
 	}
+}
+
+// NewPreviewer returns a previewer that may reach the allow-listed
+// networks besides public addresses; timeout 0 is DefaultPreviewTimeout.
+func NewPreviewer(allow []netip.Prefix, timeout time.Duration) *Previewer {
+	if timeout <= 0 {
+		timeout = DefaultPreviewTimeout
+	}
+	p := &Previewer{allow: allow, timeout: timeout, cache: map[string]cachedPreview{}}
+	transport := GuardedTransport(allow, timeout)
 	p.client = &http.Client{
 		Transport: transport,
 		Timeout:   timeout,

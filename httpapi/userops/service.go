@@ -59,7 +59,9 @@ type Service struct {
 	Sealer *Sealer
 	// Previews fetches link previews; nil turns them off.
 	Previews *Previewer
-	Cfg      Config
+	// Push sends Web Push notifications; nil turns them off.
+	Push *Pusher
+	Cfg  Config
 
 	limits   limiter
 	webauthn webauthnState

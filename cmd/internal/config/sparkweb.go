@@ -56,6 +56,14 @@ type SparkWeb struct {
 	PreviewAllow []string `toml:"preview_allow" env:"XMPPREST_SPARKWEB_PREVIEW_ALLOW"`
 	// PreviewTimeout bounds one preview fetch.
 	PreviewTimeout Duration `toml:"preview_timeout" env:"XMPPREST_SPARKWEB_PREVIEW_TIMEOUT"`
+	// WebPush turns Web Push on (it needs KeyFile).
+	WebPush bool `toml:"webpush" env:"XMPPREST_SPARKWEB_WEBPUSH"`
+	// WebPushSubject is the VAPID contact: an e-mail address or https URL.
+	WebPushSubject string `toml:"webpush_subject" env:"XMPPREST_SPARKWEB_WEBPUSH_SUBJECT"`
+	// WebPushAttempts and WebPushRetry: how many times a push is tried,
+	// and the first wait between tries (doubled each time).
+	WebPushAttempts int64    `toml:"webpush_attempts" env:"XMPPREST_SPARKWEB_WEBPUSH_ATTEMPTS"`
+	WebPushRetry    Duration `toml:"webpush_retry" env:"XMPPREST_SPARKWEB_WEBPUSH_RETRY"`
 	// Meetings are the URL templates of online meeting services by name,
 	// with {id} and {user} placeholders.
 	Meetings map[string]string `toml:"meetings"`
@@ -73,6 +81,9 @@ func defaultSparkWeb() SparkWeb {
 		TOTPIssuer:      "xmpprest",
 		ChallengeTTL:    Duration{5 * time.Minute},
 		Previews:        true,
+		WebPush:         true,
+		WebPushAttempts: 5,
+		WebPushRetry:    Duration{time.Second},
 		PreviewTimeout:  Duration{5 * time.Second},
 	}
 }
@@ -110,6 +121,14 @@ func (c Config) validateSparkWeb() error {
 	}
 	if s.PreviewTimeout.Duration <= 0 || s.PreviewTimeout.Duration > time.Minute {
 		return errors.New("sparkweb.preview_timeout: must be positive and at most a minute")
+	}
+	if s.WebPush {
+		if s.WebPushAttempts < 1 || s.WebPushAttempts > 20 {
+			return errors.New("sparkweb.webpush_attempts: must be between 1 and 20")
+		}
+		if s.WebPushRetry.Duration <= 0 {
+			return errors.New("sparkweb.webpush_retry: must be positive")
+		}
 	}
 	for name, tmpl := range s.Meetings {
 		u, err := url.Parse(strings.ReplaceAll(strings.ReplaceAll(tmpl, "{id}", "x"), "{user}", "x"))

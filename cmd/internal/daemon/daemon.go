@@ -24,6 +24,7 @@ import (
 	"xmpprest/component/usersession"
 	"xmpprest/httpapi"
 	"xmpprest/httpapi/ops"
+	"xmpprest/httpapi/userops"
 	"xmpprest/store"
 )
 
@@ -41,6 +42,8 @@ type Daemon struct {
 
 	sweepStop    chan struct{}
 	sparkWebOnce sync.Once
+	// push sends Web Push notifications (SparkWeb), when on.
+	push *userops.Pusher
 
 	srv      *http.Server
 	listener net.Listener

@@ -44,7 +44,24 @@ func (d *Daemon) startSparkWeb(r *mux.Router) error {
 		}
 		previews = userops.NewPreviewer(allow, sw.PreviewTimeout.Duration)
 	}
+	var push *userops.Pusher
+	if sw.WebPush && sealer != nil {
+		allow, _ := sw.PreviewNetworks()
+		subject := sw.WebPushSubject
+		if subject == "" {
+			subject = "xmpprest@" + d.cfg.XMPP.Hosts[0]
+		}
+		var err error
+		push, err = userops.NewPusher(context.Background(), userops.PushConfig{
+			Subject: subject, Allow: allow, Attempts: int(sw.WebPushAttempts), RetryBase: sw.WebPushRetry.Duration,
+		}, d.Store, sealer, d.log)
+		if err != nil {
+			return fmt.Errorf("sparkweb.webpush: %w", err)
+		}
+		d.push = push
+	}
 	svc := &userops.Service{
+		Push:     push,
 		Previews: previews,
 		Ops:      d.Ops, Sessions: d.Sessions, Store: d.Store, Sealer: sealer,
 		Cfg: userops.Config{
@@ -62,6 +79,7 @@ func (d *Daemon) startSparkWeb(r *mux.Router) error {
 		},
 	}
 	d.Sessions.OnStart(svc.PublishBookmarks)
+	d.Sessions.OnUnseenChat(svc.PushUnseenChat)
 	sparkweb.Dialect(svc, sparkweb.Options{Heartbeat: sw.Heartbeat.Duration}).Mount(r)
 	d.sweepStop = make(chan struct{})
 	go d.sweepTokens(sw.TokenIdle.Duration)
@@ -96,4 +114,7 @@ func (d *Daemon) stopSparkWeb() {
 	}
 	d.sparkWebOnce.Do(func() { close(d.sweepStop) })
 	d.Sessions.Close()
+	if d.push != nil {
+		d.push.Close()
+	}
 }
