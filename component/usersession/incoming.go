@@ -386,7 +386,7 @@ func (s *Session) unseen(ev ChatEvent) {
 	s.mu.Lock()
 	open := s.streams > 0
 	s.mu.Unlock()
-	if open {
+	if open || s.m == nil {
 		return
 	}
 	s.m.mu.Lock()

@@ -63,7 +63,8 @@ func (s *Service) UpdateProfile(ctx context.Context, c Caller, ch ProfileChange)
 
 // DeleteAccount deletes the caller's account on the server and everything
 // the component holds for it (metadata, groups, tokens, TOTP and WebAuthn
-// credentials, the sealed credential), ending the session first.
+// credentials, the sealed credential, push subscriptions), ending the
+// session first.
 func (s *Service) DeleteAccount(ctx context.Context, c Caller) error {
 	if _, err := c.self(); err != nil {
 		return err
@@ -75,6 +76,9 @@ func (s *Service) DeleteAccount(ctx context.Context, c Caller) error {
 	}
 	if err := s.Store.ForgetUserSignIn(ctx, user.String()); err != nil {
 		return fault.Wrap(fault.Unavailable, err, "the account was deleted, but its sign-in data could not be")
+	}
+	if err := s.Store.DeletePushSubscriptions(ctx, user.String()); err != nil {
+		return fault.Wrap(fault.Unavailable, err, "the account was deleted, but its push subscriptions could not be")
 	}
 	return nil
 }
