@@ -8,8 +8,10 @@
 // The component acts with the rights the server gives it: Prosody makes
 // every JID listed in admins an owner of every room; ejabberd needs the
 // component in mod_muc's access_admin (and access_create / access_persistent
-// to make rooms). A refusal is a fault.Forbidden that says what to
-// configure.
+// to make rooms). A refusal for want of rights is a fault.Forbidden that
+// says what to configure; a refusal on the server's own rules (a room's
+// last owner, the component's own affiliation) is a fault.Refused that
+// says which rule.
 //
 // Some operations need the component in the room (creating it, changing the
 // subject, listing occupants where the server answers role queries only to
@@ -86,8 +88,8 @@ func (a Affiliation) Valid() bool {
 // reach. It is safe for concurrent use; keep one per link (it remembers
 // which services offer which commands).
 type Client struct {
-	link  *component.Link
-	adhoc *adhoc.Client
+	link  Link
+	adhoc Commands
 	// destroyOffers remembers, per chat service JID, whether it offers
 	// NodeProsodyDestroy.
 	destroyOffers sync.Map
@@ -96,7 +98,13 @@ type Client struct {
 // New returns a Client that works over link and runs ad-hoc commands with
 // ad.
 func New(link *component.Link, ad *adhoc.Client) *Client {
-	return &Client{link: link, adhoc: ad}
+	return NewClient(componentLink{link}, ad)
+}
+
+// NewClient returns a Client that works over link and runs ad-hoc
+// commands with commands.
+func NewClient(link Link, commands Commands) *Client {
+	return &Client{link: link, adhoc: commands}
 }
 
 // RoomJID builds the bare JID of a room from its name (a localpart, which
