@@ -100,11 +100,27 @@ func (a *api) getBookmark(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := a.svc.Bookmark(r.Context(), caller(r), id)
-	if err != nil {
-		return err
+	return writeBookmark(w)(a.svc.Bookmark(r.Context(), caller(r), id))
+}
+
+// writeBookmark answers an operation's bookmark, or its error.
+func writeBookmark(w http.ResponseWriter) func(store.Bookmark, error) error {
+	return func(b store.Bookmark, err error) error {
+		if err != nil {
+			return err
+		}
+		return write(w, toBookmarkEntity(b))
 	}
-	return write(w, toBookmarkEntity(b))
+}
+
+// bookmarkAndName reads the bookmark ID and property name of the path.
+func bookmarkAndName(r *http.Request) (int64, string, error) {
+	id, err := bookmarkID(r)
+	if err != nil {
+		return 0, "", err
+	}
+	name, err := pathVar(r, "name")
+	return id, name, err
 }
 
 func readBookmark(r *http.Request) (userops.BookmarkInput, error) {
@@ -120,11 +136,7 @@ func (a *api) createBookmark(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := a.svc.CreateBookmark(r.Context(), caller(r), in)
-	if err != nil {
-		return err
-	}
-	return write(w, toBookmarkEntity(b))
+	return writeBookmark(w)(a.svc.CreateBookmark(r.Context(), caller(r), in))
 }
 
 func (a *api) updateBookmark(w http.ResponseWriter, r *http.Request) error {
@@ -136,11 +148,7 @@ func (a *api) updateBookmark(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	b, err := a.svc.UpdateBookmark(r.Context(), caller(r), id, in)
-	if err != nil {
-		return err
-	}
-	return write(w, toBookmarkEntity(b))
+	return writeBookmark(w)(a.svc.UpdateBookmark(r.Context(), caller(r), id, in))
 }
 
 func (a *api) deleteBookmark(w http.ResponseWriter, r *http.Request) error {
@@ -155,11 +163,7 @@ func (a *api) deleteBookmark(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) setBookmarkProperty(w http.ResponseWriter, r *http.Request) error {
-	id, err := bookmarkID(r)
-	if err != nil {
-		return err
-	}
-	name, err := pathVar(r, "name")
+	id, name, err := bookmarkAndName(r)
 	if err != nil {
 		return err
 	}
@@ -175,25 +179,13 @@ func (a *api) setBookmarkProperty(w http.ResponseWriter, r *http.Request) error 
 			value = s
 		}
 	}
-	b, err := a.svc.SetBookmarkProperty(r.Context(), caller(r), id, name, &value)
-	if err != nil {
-		return err
-	}
-	return write(w, toBookmarkEntity(b))
+	return writeBookmark(w)(a.svc.SetBookmarkProperty(r.Context(), caller(r), id, name, &value))
 }
 
 func (a *api) deleteBookmarkProperty(w http.ResponseWriter, r *http.Request) error {
-	id, err := bookmarkID(r)
+	id, name, err := bookmarkAndName(r)
 	if err != nil {
 		return err
 	}
-	name, err := pathVar(r, "name")
-	if err != nil {
-		return err
-	}
-	b, err := a.svc.SetBookmarkProperty(r.Context(), caller(r), id, name, nil)
-	if err != nil {
-		return err
-	}
-	return write(w, toBookmarkEntity(b))
+	return writeBookmark(w)(a.svc.SetBookmarkProperty(r.Context(), caller(r), id, name, nil))
 }
