@@ -265,7 +265,7 @@ func (s *Session) onMessage(raw []byte) {
 		}
 		ev := ChatEvent{Type: typ, ID: msg.ID, From: msg.From, To: msg.To, Body: body, Carbon: copyOf}
 		s.publish(EventChat, ev)
-		if copyOf != "sent" {
+		if copyOf == "" { // a carbon was seen on another device
 			s.unseen(ev)
 		}
 	}

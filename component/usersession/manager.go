@@ -142,7 +142,8 @@ func (m *Manager) OnStart(f func(*Session)) {
 
 // OnUnseenChat registers f to be called (in a goroutine of its own) for
 // each chat message a user receives while none of their event streams is
-// open (to push it to their devices).
+// open (to push it to their devices); carbons, seen on another of the
+// user's devices, are not handed over.
 func (m *Manager) OnUnseenChat(f func(*Session, ChatEvent)) {
 	m.mu.Lock()
 	defer m.mu.Unlock()

@@ -122,6 +122,7 @@ const (
 	pushed pushResult = iota
 	pushGone
 	pushRetry
+	pushRefused // the service refused this notification: retrying cannot help
 )
 
 // send pushes message to one subscription, retrying in the background; it
@@ -135,6 +136,9 @@ func (p *Pusher) send(sub store.PushSubscription, message []byte) {
 			res, err := p.try(sub, message)
 			switch res {
 			case pushed:
+				return
+			case pushRefused:
+				p.log.Error("web push notification refused by the push service", "user", sub.JID, "resource", sub.Resource, "err", err)
 				return
 			case pushGone:
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
@@ -190,8 +194,7 @@ func (p *Pusher) try(sub store.PushSubscription, message []byte) (pushResult, er
 		return pushGone, fmt.Errorf("the push service answered %d", resp.StatusCode)
 	case resp.StatusCode == http.StatusBadRequest || resp.StatusCode == http.StatusRequestEntityTooLarge ||
 		resp.StatusCode == http.StatusUnauthorized || resp.StatusCode == http.StatusForbidden:
-		// Retrying the same request cannot help.
-		return pushRetry, fmt.Errorf("the push service refused the notification: %d", resp.StatusCode)
+		return pushRefused, fmt.Errorf("the push service refused the notification: %d", resp.StatusCode)
 	}
 	return pushRetry, fmt.Errorf("the push service answered %d", resp.StatusCode)
 }
