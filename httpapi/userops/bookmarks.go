@@ -317,9 +317,7 @@ func (s *Service) publishChange(ctx context.Context, old, new *store.Bookmark) {
 		}
 		if new != nil && applies(*new, user, groups) {
 			if rb, ok := roomBookmark(*new); ok {
-				if err := sess.PublishRoomBookmark(ctx, rb); err != nil {
-					s.logBookmarkFailure(user, err)
-				}
+				s.publishRoomBookmark(ctx, sess, rb)
 			}
 		}
 		if old == nil || !applies(*old, user, groups) {
@@ -360,10 +358,24 @@ func (s *Service) PublishBookmarks(sess *usersession.Session) {
 	}
 	for _, b := range bs {
 		if rb, ok := roomBookmark(b); ok {
-			if err := sess.PublishRoomBookmark(ctx, rb); err != nil {
-				s.logBookmarkFailure(sess.User().String(), err)
-			}
+			s.publishRoomBookmark(ctx, sess, rb)
 		}
+	}
+}
+
+// publishRoomBookmark publishes one bookmark, trying once more after a
+// failure the server may not repeat (a timeout, a service still starting).
+func (s *Service) publishRoomBookmark(ctx context.Context, sess *usersession.Session, rb usersession.RoomBookmark) {
+	err := sess.PublishRoomBookmark(ctx, rb)
+	if err != nil && !fault.Is(err, fault.Refused) && !fault.Is(err, fault.Denied) && !fault.Is(err, fault.BadRequest) {
+		select {
+		case <-time.After(200 * time.Millisecond):
+			err = sess.PublishRoomBookmark(ctx, rb)
+		case <-ctx.Done():
+		}
+	}
+	if err != nil {
+		s.logBookmarkFailure(sess.User().String(), err)
 	}
 }
 
