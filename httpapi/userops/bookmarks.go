@@ -337,6 +337,38 @@ func (s *Service) publishChange(ctx context.Context, old, new *store.Bookmark) {
 	}
 }
 
+// resyncBookmarks brings a user's XEP-0402 bookmarks in line after their
+// groups changed: the group-chat bookmarks that now apply are published,
+// those that no longer do are retracted (before: what applied until now).
+func (s *Service) resyncBookmarks(ctx context.Context, sess *usersession.Session, before []store.Bookmark) {
+	if sess == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), bookmarkTimeout)
+	defer cancel()
+	after, err := s.bookmarksFor(ctx, sess.User())
+	if err != nil {
+		s.logBookmarkFailure(sess.User().String(), err)
+		return
+	}
+	had := map[int64]bool{}
+	for _, b := range before {
+		had[b.ID] = true
+	}
+	for _, b := range after {
+		if rb, ok := roomBookmark(b); ok && !had[b.ID] {
+			s.publishRoomBookmark(ctx, sess, rb)
+		}
+	}
+	for _, b := range before {
+		if rb, ok := roomBookmark(b); ok && !bookmarksRoom(after, b.Value) {
+			if err := sess.RetractRoomBookmark(ctx, rb.Room); err != nil && !fault.Is(err, fault.NotFound) {
+				s.logBookmarkFailure(sess.User().String(), err)
+			}
+		}
+	}
+}
+
 func bookmarksRoom(bs []store.Bookmark, room string) bool {
 	for _, b := range bs {
 		if b.Type == BookmarkGroupChat && b.Value == room {

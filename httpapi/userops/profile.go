@@ -132,7 +132,12 @@ func (s *Service) JoinGroups(ctx context.Context, c Caller, names []string) erro
 			return err
 		}
 	}
-	return s.Ops.AddUserToGroups(ctx, c.selfService(), c.Actor.User.String(), names)
+	before, _ := s.bookmarksFor(ctx, c.Actor.User)
+	if err := s.Ops.AddUserToGroups(ctx, c.selfService(), c.Actor.User.String(), names); err != nil {
+		return err
+	}
+	s.resyncBookmarks(ctx, c.Session, before)
+	return nil
 }
 
 // LeaveGroups takes the caller out of groups.
@@ -143,7 +148,12 @@ func (s *Service) LeaveGroups(ctx context.Context, c Caller, names []string) err
 	if len(names) == 0 {
 		return fault.New(fault.BadRequest, "name at least one group")
 	}
-	return s.Ops.RemoveUserFromGroups(ctx, c.selfService(), c.Actor.User.String(), names)
+	before, _ := s.bookmarksFor(ctx, c.Actor.User)
+	if err := s.Ops.RemoveUserFromGroups(ctx, c.selfService(), c.Actor.User.String(), names); err != nil {
+		return err
+	}
+	s.resyncBookmarks(ctx, c.Session, before)
+	return nil
 }
 
 // GlobalSettings are the service's settings that concern a signed-in user.

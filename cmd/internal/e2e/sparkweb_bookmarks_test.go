@@ -130,6 +130,22 @@ func TestSparkWebBookmarks(t *testing.T) {
 			return strings.Contains(bookmarkItems(ctx, t, c), room)
 		})
 
+		// A group's bookmark follows the user into and out of the group.
+		if st, body := e.do("POST", "/plugins/restapi/v1/groups", "application/json", "", `{"name": "devs", "description": "d"}`); st != http.StatusCreated {
+			t.Fatalf("create group: %d %s", st, body)
+		}
+		devRoom := "devs@" + e.Server.MUCService
+		e.swJSON("POST", "/bookmark", tokA, fmt.Sprintf(`{"type": "group_chat", "name": "Devs", "value": %q, "groups": ["devs"]}`, devRoom), nil)
+		tokC := e.signIn("carol", "carol-pw")
+		e.swJSON("POST", "/user/groups/devs", tokC, "", nil)
+		eventually(t, 10*time.Second, "group bookmark published for carol", func() bool {
+			return strings.Contains(bookmarkItems(ctx, t, c), devRoom)
+		})
+		e.swJSON("DELETE", "/user/groups/devs", tokC, "", nil)
+		eventually(t, 10*time.Second, "group bookmark retracted for carol", func() bool {
+			return !strings.Contains(bookmarkItems(ctx, t, c), devRoom)
+		})
+
 		// Deleting retracts it.
 		e.swJSON("DELETE", fmt.Sprintf("/bookmark/%d", global.BookmarkID), tokA, "", nil)
 		eventually(t, 10*time.Second, "bookmark retracted for alice", func() bool {
