@@ -23,6 +23,7 @@ type configData struct {
 	Modules                   []string // Prosody global modules
 	PluginPaths               []string // Prosody module directories
 	MUCRights                 bool     // the component administers the chat services
+	AdminRights               bool     // the component is an admin and a privileged entity
 	WithoutUpload             bool     // no XEP-0363 service
 }
 
@@ -37,6 +38,7 @@ func newConfigData(s *Server) configData {
 		HTTPPort:      port(s.HTTPAPIAddr),
 		FileSharePort: port(s.FileShareAddr),
 		MUCRights:     !s.opts.WithoutMUCRights,
+		AdminRights:   !s.opts.WithoutAdminRights,
 		WithoutUpload: s.opts.WithoutUpload,
 	}
 }

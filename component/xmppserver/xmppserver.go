@@ -72,6 +72,18 @@ type Options struct {
 	// VirtualHosts only (not of the MUC components), on ejabberd it is in
 	// neither mod_muc's access_admin nor access_create.
 	WithoutMUCRights bool
+	// WithoutAdminRights leaves the component out of the server's admins
+	// and out of its XEP-0356 privileged entities, as on a server where
+	// nobody has granted it anything yet (what xmpprest doctor reports
+	// on). On ejabberd the configure and announce access rules deny
+	// everyone and mod_privilege is left out.
+	WithoutAdminRights bool
+	// FromSample starts the server from the sample configuration xmpprest
+	// ships (contrib/prosody/prosody.cfg.lua, contrib/ejabberd/ejabberd.yml)
+	// instead of the generated one, with only the loopback ports, paths,
+	// certificate and component secret swapped in. Hosts and ComponentJID
+	// must be the samples' (the defaults). The samples require TLS on c2s.
+	FromSample bool
 	// WithoutUpload leaves out the XEP-0363 upload service, to show how
 	// its absence is reported.
 	WithoutUpload bool
@@ -104,10 +116,10 @@ type Server struct {
 	// UploadService is the HTTP file upload service (XEP-0363) of Hosts[0],
 	// e.g. "upload.example.org" (Prosody's http_file_share, ejabberd's
 	// mod_http_upload), serving files at FileShareAddr; none with
-	// Options.WithoutUpload.
+	// Options.WithoutUpload or FromSample.
 	UploadService string
 	// FileShareAddr is the "127.0.0.1:port" HTTP listener of the upload
-	// service.
+	// service (none with Options.FromSample).
 	FileShareAddr string
 	// HTTPAPIAddr is the "127.0.0.1:port" of ejabberd's mod_http_api (the
 	// API is under /api/), when Options.HTTPAPI.
@@ -203,7 +215,9 @@ func newServer(kind Kind, opts Options) (*Server, error) {
 	}
 	s.MUCService = "conference." + s.Hosts[0]
 	s.PubSubService = "pubsub." + s.Hosts[0]
-	s.UploadService = "upload." + s.Hosts[0]
+	if !s.opts.WithoutUpload && !s.opts.FromSample {
+		s.UploadService = "upload." + s.Hosts[0]
+	}
 	return s, nil
 }
 
@@ -231,7 +245,9 @@ func (s *Server) setup() error {
 	}
 	s.C2SAddr = loopback(ports[0])
 	s.ComponentAddr = loopback(ports[1])
-	s.FileShareAddr = loopback(ports[2])
+	if !s.opts.FromSample { // the samples serve no uploads
+		s.FileShareAddr = loopback(ports[2])
+	}
 	if n > 3 {
 		s.HTTPAPIAddr = loopback(ports[3])
 	}
@@ -251,7 +267,10 @@ func (s *Server) certDir() string { return filepath.Join(s.Dir, "certs") }
 
 // listeners are the addresses of the server's listeners.
 func (s *Server) listeners() []string {
-	addrs := []string{s.C2SAddr, s.ComponentAddr, s.FileShareAddr}
+	addrs := []string{s.C2SAddr, s.ComponentAddr}
+	if s.FileShareAddr != "" {
+		addrs = append(addrs, s.FileShareAddr)
+	}
 	if s.HTTPAPIAddr != "" {
 		addrs = append(addrs, s.HTTPAPIAddr)
 	}
@@ -264,7 +283,9 @@ func (s *Server) readiness() []probe {
 	probes := []probe{
 		{s.C2SAddr, streamProbe("jabber:client", s.Hosts[0])},
 		{s.ComponentAddr, streamProbe("jabber:component:accept", s.ComponentJID)},
-		{s.FileShareAddr, httpProbe},
+	}
+	if s.FileShareAddr != "" {
+		probes = append(probes, probe{s.FileShareAddr, httpProbe})
 	}
 	if s.HTTPAPIAddr != "" {
 		probes = append(probes, probe{s.HTTPAPIAddr, httpProbe})

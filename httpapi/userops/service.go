@@ -9,7 +9,6 @@ package userops
 import (
 	"context"
 	"errors"
-
 	"sync"
 	"time"
 
@@ -66,6 +65,7 @@ type Service struct {
 	limits   limiter
 	webauthn webauthnState
 	services serviceCache
+	known    knownAccounts
 }
 
 // The sign-in methods, as recorded with tokens.
@@ -376,5 +376,3 @@ func (s *Service) checkPassword(ctx context.Context, j jid.JID, password, client
 
 // defaultChallengeTTL bounds a WebAuthn ceremony when nothing else does.
 const defaultChallengeTTL = 5 * time.Minute
-
-var timeNow = time.Now

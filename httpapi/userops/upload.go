@@ -34,7 +34,7 @@ func (c *serviceCache) lookup(key string, find func() (any, bool, error)) (any, 
 	c.mu.Lock()
 	e, hit := c.found[key]
 	c.mu.Unlock()
-	if hit && timeNow().Before(e.until) {
+	if hit && time.Now().Before(e.until) {
 		return e.value, e.ok, nil
 	}
 	v, ok, err := find()
@@ -45,7 +45,7 @@ func (c *serviceCache) lookup(key string, find func() (any, bool, error)) (any, 
 	if c.found == nil {
 		c.found = map[string]cachedService{}
 	}
-	c.found[key] = cachedService{value: v, ok: ok, until: timeNow().Add(serviceCacheTTL)}
+	c.found[key] = cachedService{value: v, ok: ok, until: time.Now().Add(serviceCacheTTL)}
 	c.mu.Unlock()
 	return v, ok, nil
 }
