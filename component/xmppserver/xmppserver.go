@@ -84,7 +84,8 @@ type Options struct {
 	// certificate and component secret swapped in. Hosts and ComponentJID
 	// must be the samples' (the defaults). The samples require TLS on c2s.
 	FromSample bool
-	// WithoutUpload leaves out the XEP-0363 upload service, to show how
+	// WithoutUpload leaves out the XEP-0363 upload service (always so for
+	// an ejabberd with several hosts), to show how
 	// its absence is reported.
 	WithoutUpload bool
 	// Dir, when set, is the server's directory (config, certificates, data,
@@ -194,6 +195,11 @@ func newServer(kind Kind, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("xmppserver: unknown server kind %q", kind)
 	}
 	s.Hosts = append([]string(nil), opts.Hosts...)
+	if kind == Ejabberd && len(s.Hosts) > 1 {
+		// One put_url serves one host: ejabberd refuses to start with
+		// mod_http_upload on several hosts behind one loopback URL.
+		s.opts.WithoutUpload = true
+	}
 	if len(s.Hosts) == 0 {
 		s.Hosts = []string{"example.org"}
 	}
@@ -245,7 +251,7 @@ func (s *Server) setup() error {
 	}
 	s.C2SAddr = loopback(ports[0])
 	s.ComponentAddr = loopback(ports[1])
-	if !s.opts.FromSample { // the samples serve no uploads
+	if !s.opts.FromSample && !s.opts.WithoutUpload { // the samples serve no uploads
 		s.FileShareAddr = loopback(ports[2])
 	}
 	if n > 3 {
