@@ -74,6 +74,7 @@ func (d Dialect) Mount(r *mux.Router) {
 func (d Dialect) Serve(h Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
+			setRetryAfterOf(w, err)
 			d.Errors(w, r, err)
 		}
 	}

@@ -24,6 +24,9 @@ type Options struct {
 	Capabilities func() any
 	// Auth guards /capabilities.
 	Auth *AdminAuth
+	// RetryAfter tells a client answered 503 when to come back (the XMPP
+	// link's reconnect backoff); nil means one second.
+	RetryAfter func() time.Duration
 }
 
 // NewRouter returns the router with the middleware and the service's own
@@ -35,7 +38,7 @@ func NewRouter(o Options) *mux.Router {
 	}
 	r := mux.NewRouter()
 	r.UseEncodedPath()
-	r.Use(withRequestID, withAccessLog(log), withRecovery(log),
+	r.Use(withRequestID, withAccessLog(log), withRecovery(log), withRetryAfter(o.RetryAfter),
 		withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout))
 	r.NotFoundHandler = withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.URL.Path})

@@ -79,6 +79,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		Ready:          d.ready,
 		Capabilities:   func() any { return d.Link.Snapshot() },
 		Auth:           auth,
+		RetryAfter:     d.Link.RetryAfter,
 	})
 	registerDialects(router, d.Ops, auth)
 
