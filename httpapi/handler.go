@@ -127,3 +127,17 @@ func withTimeout(d time.Duration) func(http.Handler) http.Handler {
 		})
 	}
 }
+
+// withStreamDeadlines lifts the server's read and write timeouts for a
+// route declared as streaming: an event stream lives as long as its client
+// listens. Every other route keeps them.
+func withStreamDeadlines(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if Streams(r) {
+			rc := http.NewResponseController(w)
+			rc.SetReadDeadline(time.Time{})
+			rc.SetWriteDeadline(time.Time{})
+		}
+		next.ServeHTTP(w, r)
+	})
+}

@@ -39,7 +39,7 @@ func NewRouter(o Options) *mux.Router {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
 	r.Use(withRequestID, withAccessLog(log), withRecovery(log), withRetryAfter(o.RetryAfter),
-		withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout))
+		withStreamDeadlines, withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout))
 	r.NotFoundHandler = withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.URL.Path})
 	}))

@@ -28,8 +28,11 @@ const (
 	usNotAuthorised = "RequestNotAuthorised"
 )
 
+// userServiceAuthorised authenticates by the query string's secret or the
+// Authorization header only: no body is read before the caller is known
+// (a secret sent in a form body is not looked at).
 func (a *api) userServiceAuthorised(r *http.Request) (*http.Request, bool) {
-	if secret := r.Form.Get("secret"); secret != "" && a.auth.Secret != "" &&
+	if secret := r.URL.Query().Get("secret"); secret != "" && a.auth.Secret != "" &&
 		subtle.ConstantTimeCompare([]byte(secret), []byte(a.auth.Secret)) == 1 {
 		return r.WithContext(httpapi.WithPrincipal(r.Context(), httpapi.Principal{Name: "secret", Method: "secret"})), true
 	}
@@ -42,13 +45,13 @@ func (a *api) userServiceAuthorised(r *http.Request) (*http.Request, bool) {
 }
 
 func (a *api) userService(w http.ResponseWriter, r *http.Request) {
-	if err := r.ParseForm(); err != nil {
-		writeUserService(w, "error", "IllegalArgumentException")
-		return
-	}
 	r, authorised := a.userServiceAuthorised(r)
 	if !authorised {
 		writeUserService(w, "error", usNotAuthorised)
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		writeUserService(w, "error", "IllegalArgumentException")
 		return
 	}
 	f := r.Form

@@ -26,6 +26,10 @@ type Config struct {
 	Store Store `toml:"store"`
 	Auth  Auth  `toml:"auth"`
 	Log   Log   `toml:"log"`
+
+	Limits Limits `toml:"limits"`
+	TLS    TLS    `toml:"tls"`
+	CORS   CORS   `toml:"cors"`
 }
 
 // XMPP configures the component link to the XMPP server.
@@ -53,6 +57,9 @@ type XMPP struct {
 	Timeout Duration `toml:"timeout" env:"XMPPREST_XMPP_TIMEOUT"`
 	// ReconnectMax caps the backoff between reconnection attempts.
 	ReconnectMax Duration `toml:"reconnect_max" env:"XMPPREST_XMPP_RECONNECT_MAX"`
+	// KeepAlive is how often an idle link is pinged; a ping unanswered
+	// within Timeout recycles the link.
+	KeepAlive Duration `toml:"keepalive" env:"XMPPREST_XMPP_KEEPALIVE"`
 }
 
 // HTTP configures the REST listener.
@@ -115,6 +122,7 @@ func Default() Config {
 			C2STLS:       "starttls",
 			Timeout:      Duration{10 * time.Second},
 			ReconnectMax: Duration{2 * time.Second},
+			KeepAlive:    Duration{30 * time.Second},
 		},
 		HTTP: HTTP{
 			Listen:          "127.0.0.1:9090",
@@ -125,6 +133,8 @@ func Default() Config {
 		Store: Store{Path: "xmpprest.db"},
 		Auth:  Auth{BasicCacheTTL: Duration{time.Minute}},
 		Log:   Log{Level: "info", Format: "text"},
+
+		Limits: defaultLimits(),
 	}
 }
 
@@ -306,6 +316,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.ShutdownTimeout.Duration <= 0 {
 		return errors.New("http.shutdown_timeout: must be positive")
+	}
+	if err := c.validateLimits(); err != nil {
+		return err
 	}
 	if c.Store.Path == "" {
 		return errors.New("store.path: required: where the SQLite database lives")

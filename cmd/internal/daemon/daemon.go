@@ -12,7 +12,6 @@ import (
 	"net/http"
 	"os"
 	"sync"
-	"time"
 
 	"mellium.im/xmpp/jid"
 
@@ -33,6 +32,9 @@ type Daemon struct {
 	Store *store.Store
 	Link  *component.Link
 	Ops   *ops.Service
+
+	// Conns is the HTTP listener with its connection caps.
+	Conns *httpapi.LimitListener
 
 	srv      *http.Server
 	listener net.Listener
@@ -83,17 +85,15 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 	})
 	registerDialects(router, d.Ops, auth)
 
-	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		d.Link.Close()
 		d.Store.Close()
 		return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
 	}
-	d.srv = &http.Server{
-		Handler:           router,
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	d.Conns = limitListener(cfg, ln)
+	d.listener = d.Conns
+	d.srv = newHTTPServer(cfg, router, log)
 	go func() { d.served <- d.srv.Serve(d.listener) }()
 	log.Info("serving HTTP", "address", d.listener.Addr().String())
 	return d, nil
@@ -173,6 +173,7 @@ func linkConfig(cfg config.Config, log *slog.Logger) (component.Config, error) {
 		MUCService:   muc,
 		Timeout:      cfg.XMPP.Timeout.Duration,
 		ReconnectMax: cfg.XMPP.ReconnectMax.Duration,
+		KeepAlive:    cfg.XMPP.KeepAlive.Duration,
 		Logger:       log,
 	}, nil
 }
