@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
@@ -87,6 +88,9 @@ func PathVar(r *http.Request, name string) (string, error) {
 	v, err := url.PathUnescape(raw)
 	if err != nil {
 		return "", fault.New(fault.BadRequest, "path parameter %s: bad percent-encoding %q", name, raw)
+	}
+	if !utf8.ValidString(v) {
+		return "", fault.New(fault.BadRequest, "path parameter %s: %q is not valid UTF-8 once decoded", name, raw)
 	}
 	return v, nil
 }

@@ -104,7 +104,7 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, g Group) error {
 	if err := checkGroupName(g.Name); err != nil {
 		return err
 	}
-	if err := checkText("group description", g.Description, maxDescriptionLength); err != nil {
+	if err := checkFreeText("group description", g.Description, maxDescriptionLength); err != nil {
 		return err
 	}
 	admins, members, err := s.memberLists(g.Name, g.Admins, g.Members)
@@ -129,7 +129,7 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, g Group) error {
 // UpdateGroup changes a group; a missing one is fault.NotFound.
 func (s *Service) UpdateGroup(ctx context.Context, a Actor, name string, c GroupChange) error {
 	if c.Description != nil {
-		if err := checkText("group description", *c.Description, maxDescriptionLength); err != nil {
+		if err := checkFreeText("group description", *c.Description, maxDescriptionLength); err != nil {
 			return err
 		}
 	}

@@ -39,6 +39,9 @@ func checkPropertyKey(key string) error {
 	if len(key) > 1024 {
 		return fault.New(fault.BadRequest, "a property key is at most 1024 bytes long")
 	}
+	if err := checkKey("property key", key, maxKeyLength); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -59,6 +62,9 @@ func (s *Service) SystemProperty(ctx context.Context, key string) (string, error
 // missing property is fault.NotFound and nothing is written.
 func (s *Service) SetSystemProperty(ctx context.Context, a Actor, key, value string, mustExist bool) error {
 	if err := checkPropertyKey(key); err != nil {
+		return err
+	}
+	if err := checkFreeText("property value", value, maxFreeTextLength); err != nil {
 		return err
 	}
 	return s.Store.Update(ctx, func(tx *store.Tx) error {
