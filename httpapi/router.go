@@ -41,7 +41,13 @@ func NewRouter(o Options) *mux.Router {
 	r.UseEncodedPath()
 	r.Use(withRequestID, withAccessLog(log), withRecovery(log), withRetryAfter(o.RetryAfter),
 		withStreamDeadlines, withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout))
+	root := r
 	r.NotFoundHandler = withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := AllowedMethods(root, r); len(allow) > 0 {
+			SetAllow(w.Header(), allow)
+			WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": r.Method + " is not served at " + r.URL.Path})
+			return
+		}
 		WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.URL.Path})
 	}))
 

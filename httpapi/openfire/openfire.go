@@ -43,13 +43,14 @@ const UserServicePath = "/plugins/restapi/userservice"
 type api struct {
 	svc  *ops.Service
 	auth *httpapi.AdminAuth
+	root *mux.Router // for the Allow header of a known path's 405
 }
 
 // Register mounts the Openfire REST API on r: the health checks without
 // authentication, everything else behind auth (401 with an empty body for
 // missing or wrong credentials).
 func Register(r *mux.Router, svc *ops.Service, auth *httpapi.AdminAuth) {
-	a := &api{svc: svc, auth: auth}
+	a := &api{svc: svc, auth: auth, root: r}
 
 	// Liveness and readiness answer without credentials, as in Openfire.
 	a.routesHealth(r.PathPrefix(Prefix + "/system").Subrouter())
@@ -103,6 +104,15 @@ func pathVar(r *http.Request, name string) (string, error) {
 }
 
 func (a *api) notFound(w http.ResponseWriter, r *http.Request) {
+	if allow := httpapi.AllowedMethods(a.root, r); len(allow) > 0 {
+		httpapi.SetAllow(w.Header(), allow)
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return
+		}
+		a.methodNotAllowed(w, r)
+		return
+	}
 	a.writeError(w, r, http.StatusNotFound, errorBody{
 		Resource: r.URL.Path, Message: "No such endpoint: " + r.Method + " " + r.URL.Path, Exception: "NotFoundException"})
 }

@@ -1,14 +1,11 @@
 package openfire
 
 import (
-	"errors"
-	"io"
 	"net/http"
 	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 
-	"xmpprest/component/fault"
 )
 
 func (a *api) routesVCard(r *mux.Router) {
@@ -51,14 +48,9 @@ func (a *api) setVCard(w http.ResponseWriter, r *http.Request) {
 		a.fail(w, r, err)
 		return
 	}
-	body, err := io.ReadAll(r.Body)
+	body, err := httpapi.ReadBody(r, false)
 	if err != nil {
-		var tooBig *http.MaxBytesError
-		if errors.As(err, &tooBig) {
-			a.fail(w, r, fault.New(fault.BadRequest, "the request body is larger than the limit of %d bytes", tooBig.Limit))
-			return
-		}
-		a.fail(w, r, fault.Wrap(fault.BadRequest, err, "could not read the request body"))
+		a.fail(w, r, err)
 		return
 	}
 	if err := a.svc.SetVCard(r.Context(), a.actor(r), username, body); err != nil {

@@ -104,7 +104,7 @@ func statusOf(k fault.Kind) int {
 // does not name a more precise one.
 func defaultException(k fault.Kind) string {
 	switch k {
-	case fault.BadRequest:
+	case fault.BadRequest, fault.TooLarge:
 		return exIllegalArgument
 	case fault.NotFound:
 		return "NotFoundException"
