@@ -5,7 +5,6 @@ import (
 	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
-
 )
 
 func (a *api) routesVCard(r *mux.Router) {
