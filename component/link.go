@@ -72,10 +72,9 @@ type Link struct {
 	// the link is down.
 	retryAt atomic.Int64
 
-	stop     context.CancelFunc
-	done     chan struct{}
-	closeMu  sync.Mutex
-	attempts int
+	stop    context.CancelFunc
+	done    chan struct{}
+	closeMu sync.Mutex
 }
 
 // conn is one established stream.

@@ -4,11 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"crypto/subtle"
-	"encoding/base64"
 	"errors"
 	"net"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -97,15 +95,10 @@ func (a *AdminAuth) Authenticate(r *http.Request) (Principal, error) {
 	if a.Secret != "" && subtle.ConstantTimeCompare([]byte(h), []byte(a.Secret)) == 1 {
 		return Principal{Name: "secret", Method: "secret", Role: ops.RoleServiceAdmin}, nil
 	}
-	scheme, rest, _ := strings.Cut(h, " ")
-	if !strings.EqualFold(scheme, "Basic") || len(a.Admins) == 0 || a.Check == nil {
+	if len(a.Admins) == 0 || a.Check == nil {
 		return Principal{}, ErrUnauthorized
 	}
-	raw, err := base64.StdEncoding.DecodeString(strings.TrimSpace(rest))
-	if err != nil {
-		return Principal{}, ErrUnauthorized
-	}
-	user, password, ok := strings.Cut(string(raw), ":")
+	user, password, ok := r.BasicAuth()
 	if !ok || password == "" {
 		return Principal{}, ErrUnauthorized
 	}

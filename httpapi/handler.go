@@ -30,6 +30,9 @@ type Route struct {
 	// Streams marks a long-lived response (Server-Sent Events): the
 	// request timeout does not apply to it.
 	Streams bool
+	// TrailingSlash also serves the path with a "/" appended (collections
+	// in some dialects).
+	TrailingSlash bool
 }
 
 // Dialect is a REST dialect's routes mounted under one prefix, with its
@@ -45,21 +48,33 @@ type Dialect struct {
 	Guard mux.MiddlewareFunc
 	// TrailingSlash also serves every path with a "/" appended.
 	TrailingSlash bool
+	// NotFound and MethodNotAllowed, when set, answer the requests under
+	// Prefix that no route matches (by path, or by method only); they are
+	// not guarded by Guard unless they guard themselves.
+	NotFound         http.Handler
+	MethodNotAllowed http.Handler
 }
 
-// Mount adds d's routes to r.
-func (d Dialect) Mount(r *mux.Router) {
+// Mount adds d's routes to r. With NotFound or MethodNotAllowed set, the
+// routes are mounted on a subrouter of Prefix, which Mount returns so that
+// routes not yet declared can be added to it; otherwise it returns r.
+func (d Dialect) Mount(r *mux.Router) *mux.Router {
+	target, prefix := r, d.Prefix
+	if d.NotFound != nil || d.MethodNotAllowed != nil {
+		target, prefix = r.PathPrefix(d.Prefix).Subrouter(), ""
+		target.NotFoundHandler, target.MethodNotAllowedHandler = d.NotFound, d.MethodNotAllowed
+	}
 	for _, rt := range d.Routes {
 		var h http.Handler = d.Serve(rt.Handler)
 		if !rt.Public && d.Guard != nil {
 			h = d.Guard(h)
 		}
-		paths := []string{d.Prefix + rt.Path}
-		if d.TrailingSlash {
-			paths = append(paths, d.Prefix+rt.Path+"/")
+		paths := []string{prefix + rt.Path}
+		if d.TrailingSlash || rt.TrailingSlash {
+			paths = append(paths, prefix+rt.Path+"/")
 		}
 		for _, p := range paths {
-			mr := r.Handle(p, h).Methods(rt.Method)
+			mr := target.Handle(p, h).Methods(rt.Method)
 			if rt.Streams {
 				streamRoutes.Store(mr, true)
 			}
@@ -68,6 +83,7 @@ func (d Dialect) Mount(r *mux.Router) {
 		registered.routes = append(registered.routes, DeclaredRoute{Dialect: d.Name, Prefix: d.Prefix, Route: rt})
 		registered.Unlock()
 	}
+	return target
 }
 
 // Serve adapts h to net/http, writing any error it returns with d.Errors.

@@ -10,6 +10,7 @@ type AuditEntry struct {
 	ID            int64
 	At            time.Time
 	Actor         string // who made the call: "secret", an admin JID, a token name
+	Host          string // the virtual host the change concerns; "" for none
 	Username      string // the user the change concerns, if any
 	Summary       string
 	Details       string
@@ -25,19 +26,15 @@ func (tx *Tx) Audit(ctx context.Context, e AuditEntry) error {
 		e.At = time.Now()
 	}
 	_, err := tx.ExecContext(ctx, `INSERT INTO audit_log
-		(at, actor, username, summary, details, client_address, node, request_id)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-		e.At.UnixMilli(), e.Actor, e.Username, e.Summary, e.Details, e.ClientAddress, e.Node, e.RequestID)
+		(at, actor, host, username, summary, details, client_address, node, request_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		e.At.UnixMilli(), e.Actor, e.Host, e.Username, e.Summary, e.Details, e.ClientAddress, e.Node, e.RequestID)
 	return err
-}
-
-// Audit records e in a transaction of its own.
-func (s *Store) Audit(ctx context.Context, e AuditEntry) error {
-	return s.Update(ctx, func(tx *Tx) error { return tx.Audit(ctx, e) })
 }
 
 // AuditQuery selects audit records. Zero fields do not restrict.
 type AuditQuery struct {
+	Host     string
 	Username string
 	Start    time.Time
 	End      time.Time
@@ -47,9 +44,13 @@ type AuditQuery struct {
 
 // AuditLog returns the records that match q, newest first.
 func (s *Store) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error) {
-	query := `SELECT id, at, actor, username, summary, details, client_address, node, request_id
+	query := `SELECT id, at, actor, host, username, summary, details, client_address, node, request_id
 		FROM audit_log WHERE 1=1`
 	var args []any
+	if q.Host != "" {
+		query += " AND host = ?"
+		args = append(args, q.Host)
+	}
 	if q.Username != "" {
 		query += " AND username = ?"
 		args = append(args, q.Username)
@@ -78,7 +79,7 @@ func (s *Store) AuditLog(ctx context.Context, q AuditQuery) ([]AuditEntry, error
 	for rows.Next() {
 		var e AuditEntry
 		var at int64
-		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Username, &e.Summary, &e.Details, &e.ClientAddress, &e.Node, &e.RequestID); err != nil {
+		if err := rows.Scan(&e.ID, &at, &e.Actor, &e.Host, &e.Username, &e.Summary, &e.Details, &e.ClientAddress, &e.Node, &e.RequestID); err != nil {
 			return nil, err
 		}
 		e.At = time.UnixMilli(at)

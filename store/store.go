@@ -73,9 +73,6 @@ func (s *Store) Ping(ctx context.Context) error {
 	return s.db.QueryRowContext(ctx, "SELECT 1").Scan(&one)
 }
 
-// DB returns the database handle for read-only queries of other packages.
-func (s *Store) DB() *sql.DB { return s.db }
-
 // Tx is a transaction: every change the component owns, together with its
 // audit record, is made in one.
 type Tx struct{ *sql.Tx }

@@ -133,9 +133,9 @@ func (tx *Tx) DeleteUserMeta(ctx context.Context, jid string) error {
 	return err
 }
 
-// SystemProperties returns every system property, sorted by key.
-func (s *Store) SystemProperties(ctx context.Context) ([]KeyValue, error) {
-	rows, err := s.db.QueryContext(ctx, "SELECT key, value FROM system_properties ORDER BY key")
+// SystemProperties returns every system property of host, sorted by key.
+func (s *Store) SystemProperties(ctx context.Context, host string) ([]KeyValue, error) {
+	rows, err := s.db.QueryContext(ctx, "SELECT key, value FROM system_properties WHERE host = ? ORDER BY key", host)
 	if err != nil {
 		return nil, err
 	}
@@ -152,9 +152,9 @@ func (s *Store) SystemProperties(ctx context.Context) ([]KeyValue, error) {
 }
 
 // SystemProperty returns one system property's value, or ErrNotFound.
-func (s *Store) SystemProperty(ctx context.Context, key string) (string, error) {
+func (s *Store) SystemProperty(ctx context.Context, host, key string) (string, error) {
 	var v string
-	err := s.db.QueryRowContext(ctx, "SELECT value FROM system_properties WHERE key = ?", key).Scan(&v)
+	err := s.db.QueryRowContext(ctx, "SELECT value FROM system_properties WHERE host = ? AND key = ?", host, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNotFound
 	}
@@ -162,24 +162,27 @@ func (s *Store) SystemProperty(ctx context.Context, key string) (string, error) 
 }
 
 // SystemPropertyExists reports whether the transaction sees the property.
-func (tx *Tx) SystemPropertyExists(ctx context.Context, key string) (bool, error) {
+func (tx *Tx) SystemPropertyExists(ctx context.Context, host, key string) (bool, error) {
 	var n int
-	err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM system_properties WHERE key = ?", key).Scan(&n)
+	err := tx.QueryRowContext(ctx, "SELECT COUNT(*) FROM system_properties WHERE host = ? AND key = ?", host, key).Scan(&n)
 	return n > 0, err
 }
 
-// PutSystemProperty creates or overwrites a system property.
-func (tx *Tx) PutSystemProperty(ctx context.Context, key, value string) error {
-	_, err := tx.ExecContext(ctx, `INSERT INTO system_properties (key, value, updated_at) VALUES (?, ?, ?)
-		ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
-		key, value, time.Now().UnixMilli())
+// PutSystemProperty creates or overwrites a system property of host.
+func (tx *Tx) PutSystemProperty(ctx context.Context, host, key, value string) error {
+	if host == "" {
+		return errors.New("store: a system property needs a host")
+	}
+	_, err := tx.ExecContext(ctx, `INSERT INTO system_properties (host, key, value, updated_at) VALUES (?, ?, ?, ?)
+		ON CONFLICT (host, key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at`,
+		host, key, value, time.Now().UnixMilli())
 	return err
 }
 
-// DeleteSystemProperty removes a system property; it reports whether there
-// was one.
-func (tx *Tx) DeleteSystemProperty(ctx context.Context, key string) (bool, error) {
-	res, err := tx.ExecContext(ctx, "DELETE FROM system_properties WHERE key = ?", key)
+// DeleteSystemProperty removes a system property of host; it reports
+// whether there was one.
+func (tx *Tx) DeleteSystemProperty(ctx context.Context, host, key string) (bool, error) {
+	res, err := tx.ExecContext(ctx, "DELETE FROM system_properties WHERE host = ? AND key = ?", host, key)
 	if err != nil {
 		return false, err
 	}

@@ -77,6 +77,13 @@ func CheckPassword(ctx context.Context, opts Options, user jid.JID, password str
 	return nil
 }
 
+// Dial dials opts.Addr and negotiates a bound session for user, for a
+// client of its own (such as the tests' c2stest.Client). Errors are as for
+// CheckPassword.
+func Dial(ctx context.Context, opts Options, user jid.JID, password, resource string) (*xmpp.Session, net.Conn, error) {
+	return login(ctx, opts, user, password, resource)
+}
+
 // login dials opts.Addr and negotiates a bound session for user.
 func login(ctx context.Context, opts Options, user jid.JID, password, resource string) (*xmpp.Session, net.Conn, error) {
 	if opts.Addr == "" {

@@ -11,6 +11,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"xmpprest/component/c2s"
+	"xmpprest/component/c2s/c2stest"
 	"xmpprest/component/xmppserver"
 )
 
@@ -74,7 +75,7 @@ func TestC2S(t *testing.T) {
 				if b.JID().Resourcepart() == "" {
 					t.Errorf("bound JID %s has no resource", b.JID())
 				}
-				for _, c := range []*c2s.Client{a, b} {
+				for _, c := range []*c2stest.Client{a, b} {
 					if err := c.SendPresence(ctx); err != nil {
 						t.Fatal(err)
 					}
@@ -82,7 +83,7 @@ func TestC2S(t *testing.T) {
 				if err := a.SendMessage(ctx, bob, "hello bob"); err != nil {
 					t.Fatal(err)
 				}
-				m, err := b.WaitMessage(ctx, func(m c2s.Message) bool { return m.Body == "hello bob" })
+				m, err := b.WaitMessage(ctx, func(m c2stest.Message) bool { return m.Body == "hello bob" })
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -111,7 +112,7 @@ func TestC2S(t *testing.T) {
 				if err != nil || len(items) != 0 {
 					t.Fatalf("empty roster: got %v, %v", items, err)
 				}
-				err = a.SetRosterItem(ctx, c2s.RosterItem{JID: bob.String(), Name: "Bob", Groups: []string{"Friends"}})
+				err = a.SetRosterItem(ctx, c2stest.RosterItem{JID: bob.String(), Name: "Bob", Groups: []string{"Friends"}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -129,14 +130,14 @@ func TestC2S(t *testing.T) {
 				if err := srv.Stop(); err != nil {
 					t.Fatal(err)
 				}
-				for _, c := range []*c2s.Client{a, b} {
+				for _, c := range []*c2stest.Client{a, b} {
 					select {
 					case <-c.Done():
 					case <-ctx.Done():
 						t.Fatalf("%s: session still open after the server stopped", c.JID())
 					}
 				}
-				if _, err := b.WaitMessage(ctx, func(m c2s.Message) bool { return m.Body == "never" }); !errors.Is(err, c2s.ErrClosed) {
+				if _, err := b.WaitMessage(ctx, func(m c2stest.Message) bool { return m.Body == "never" }); !errors.Is(err, c2stest.ErrClosed) {
 					t.Errorf("WaitMessage after the end: got %v, want ErrClosed", err)
 				}
 			})
@@ -144,9 +145,9 @@ func TestC2S(t *testing.T) {
 	}
 }
 
-func login(ctx context.Context, t *testing.T, opts c2s.Options, user jid.JID, password, resource string) *c2s.Client {
+func login(ctx context.Context, t *testing.T, opts c2s.Options, user jid.JID, password, resource string) *c2stest.Client {
 	t.Helper()
-	c, err := c2s.Login(ctx, opts, user, password, resource)
+	c, err := c2stest.Login(ctx, opts, user, password, resource)
 	if err != nil {
 		t.Fatalf("login %s: %v", user, err)
 	}

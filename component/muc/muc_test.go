@@ -17,7 +17,7 @@ import (
 
 	"xmpprest/adhoc"
 	"xmpprest/component"
-	"xmpprest/component/c2s"
+	c2s "xmpprest/component/c2s/c2stest"
 	"xmpprest/component/fault"
 	"xmpprest/component/muc"
 	"xmpprest/component/xmppserver"

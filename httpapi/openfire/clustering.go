@@ -3,19 +3,19 @@ package openfire
 import (
 	"encoding/xml"
 	"net/http"
-	"xmpprest/httpapi"
-
-	"github.com/gorilla/mux"
 
 	"xmpprest/component/fault"
+	"xmpprest/httpapi"
 )
 
 // routesClustering answers for this one instance: clustering is disabled
 // and the only node is this one.
-func (a *api) routesClustering(r *mux.Router) {
-	r.HandleFunc("/clustering/status", a.clusteringStatus).Methods(http.MethodGet)
-	a.handle(r, "/clustering/nodes", a.clusterNodes, http.MethodGet)
-	r.HandleFunc("/clustering/nodes/{nodeId}", a.clusterNode).Methods(http.MethodGet)
+func (a *api) clusteringRoutes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: http.MethodGet, Path: "/clustering/status", Handler: a.clusteringStatus, Summary: "clustering is disabled"},
+		{Method: http.MethodGet, Path: "/clustering/nodes", Handler: a.clusterNodes, TrailingSlash: true, Summary: "the one node"},
+		{Method: http.MethodGet, Path: "/clustering/nodes/{nodeId}", Handler: a.clusterNode, Summary: "a node by ID"},
+	}
 }
 
 type clusteringEntity struct {
@@ -36,27 +36,25 @@ type clusterNodesEntity struct {
 	Nodes   []clusterNodeEntity `xml:"clusterNode" json:"clusterNodes"`
 }
 
-func (a *api) clusteringStatus(w http.ResponseWriter, r *http.Request) {
-	a.write(w, r, http.StatusOK, clusteringEntity{Status: "Disabled"})
+func (a *api) clusteringStatus(w http.ResponseWriter, r *http.Request) error {
+	return a.write(w, r, http.StatusOK, clusteringEntity{Status: "Disabled"})
 }
 
 func (a *api) thisNode() clusterNodeEntity {
 	return clusterNodeEntity{HostName: a.svc.Node, NodeID: a.svc.Node, JoinedTime: httpapi.Timestamp{Time: a.svc.Started()}, SeniorMember: true}
 }
 
-func (a *api) clusterNodes(w http.ResponseWriter, r *http.Request) {
-	a.write(w, r, http.StatusOK, clusterNodesEntity{Nodes: []clusterNodeEntity{a.thisNode()}})
+func (a *api) clusterNodes(w http.ResponseWriter, r *http.Request) error {
+	return a.write(w, r, http.StatusOK, clusterNodesEntity{Nodes: []clusterNodeEntity{a.thisNode()}})
 }
 
-func (a *api) clusterNode(w http.ResponseWriter, r *http.Request) {
+func (a *api) clusterNode(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathVar(r, "nodeId")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if id != a.svc.Node {
-		a.fail(w, r, fault.New(fault.NotFound, "Unable to find cluster node %s: this instance is node %s", id, a.svc.Node).About(id))
-		return
+		return fault.New(fault.NotFound, "Unable to find cluster node %s: this instance is node %s", id, a.svc.Node).About(id)
 	}
-	a.write(w, r, http.StatusOK, a.thisNode())
+	return a.write(w, r, http.StatusOK, a.thisNode())
 }

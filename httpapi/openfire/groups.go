@@ -5,26 +5,28 @@ import (
 	"errors"
 	"net/http"
 	"strings"
-	"xmpprest/httpapi"
 
 	"github.com/gorilla/mux"
 
 	"xmpprest/component/fault"
+	"xmpprest/httpapi"
 	"xmpprest/httpapi/ops"
 )
 
-func (a *api) routesGroups(r *mux.Router) {
-	a.handle(r, "/groups", a.listGroups, http.MethodGet)
-	a.handle(r, "/groups", a.createGroup, http.MethodPost)
-	r.HandleFunc("/groups/{groupName}", a.getGroup).Methods(http.MethodGet)
-	r.HandleFunc("/groups/{groupName}", a.updateGroup).Methods(http.MethodPut)
-	r.HandleFunc("/groups/{groupName}", a.deleteGroup).Methods(http.MethodDelete)
+func (a *api) groupRoutes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: http.MethodGet, Path: "/groups", Handler: a.listGroups, TrailingSlash: true, Summary: "list the groups"},
+		{Method: http.MethodPost, Path: "/groups", Handler: a.createGroup, TrailingSlash: true, Summary: "create a group"},
+		{Method: http.MethodGet, Path: "/groups/{groupName}", Handler: a.getGroup, Summary: "one group"},
+		{Method: http.MethodPut, Path: "/groups/{groupName}", Handler: a.updateGroup, Summary: "change a group"},
+		{Method: http.MethodDelete, Path: "/groups/{groupName}", Handler: a.deleteGroup, Summary: "delete a group"},
 
-	a.handle(r, "/users/{username}/groups", a.userGroups, http.MethodGet)
-	a.handle(r, "/users/{username}/groups", a.addUserToGroups, http.MethodPost)
-	a.handle(r, "/users/{username}/groups", a.removeUserFromGroups, http.MethodDelete)
-	r.HandleFunc("/users/{username}/groups/{groupName}", a.addUserToGroup).Methods(http.MethodPost)
-	r.HandleFunc("/users/{username}/groups/{groupName}", a.removeUserFromGroup).Methods(http.MethodDelete)
+		{Method: http.MethodGet, Path: "/users/{username}/groups", Handler: a.userGroups, TrailingSlash: true, Summary: "a user's groups"},
+		{Method: http.MethodPost, Path: "/users/{username}/groups", Handler: a.changeUserGroups(http.StatusCreated, a.joinGroups), TrailingSlash: true, Summary: "add a user to groups"},
+		{Method: http.MethodDelete, Path: "/users/{username}/groups", Handler: a.changeUserGroups(http.StatusOK, a.leaveGroups), TrailingSlash: true, Summary: "take a user out of groups"},
+		{Method: http.MethodPost, Path: "/users/{username}/groups/{groupName}", Handler: a.changeUserGroups(http.StatusCreated, a.joinGroups), Summary: "add a user to a group"},
+		{Method: http.MethodDelete, Path: "/users/{username}/groups/{groupName}", Handler: a.changeUserGroups(http.StatusOK, a.leaveGroups), Summary: "take a user out of a group"},
+	}
 }
 
 // groupEntity is a group in an answer.
@@ -89,42 +91,37 @@ func userGroupFailure(err error, username string) failure {
 	return userFailure(username)
 }
 
-func (a *api) listGroups(w http.ResponseWriter, r *http.Request) {
-	gs, err := a.svc.ListGroups(r.Context())
+func (a *api) listGroups(w http.ResponseWriter, r *http.Request) error {
+	gs, err := a.svc.ListGroups(r.Context(), a.actor(r), "")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	out := groupsEntity{Groups: make([]groupEntity, 0, len(gs))}
 	for _, g := range gs {
 		out.Groups = append(out.Groups, groupOut(g))
 	}
-	a.write(w, r, http.StatusOK, out)
+	return a.write(w, r, http.StatusOK, out)
 }
 
-func (a *api) getGroup(w http.ResponseWriter, r *http.Request) {
+func (a *api) getGroup(w http.ResponseWriter, r *http.Request) error {
 	name, err := pathVar(r, "groupName")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	g, err := a.svc.GetGroup(r.Context(), name)
+	g, err := a.svc.GetGroup(r.Context(), a.actor(r), "", name)
 	if err != nil {
-		a.failAs(w, r, err, groupFailure(err, name))
-		return
+		return groupFailure(err, name).wrap(err)
 	}
-	a.write(w, r, http.StatusOK, groupOut(g))
+	return a.write(w, r, http.StatusOK, groupOut(g))
 }
 
-func (a *api) createGroup(w http.ResponseWriter, r *http.Request) {
+func (a *api) createGroup(w http.ResponseWriter, r *http.Request) error {
 	var in groupIn
 	if err := decode(r, &in); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if strings.TrimSpace(in.Name.Value) == "" {
-		a.fail(w, r, fault.New(fault.BadRequest, "Could not create new group: the group has no name").About("groups"))
-		return
+		return fault.New(fault.BadRequest, "Could not create new group: the group has no name").About("groups")
 	}
 	g := ops.Group{Name: in.Name.Value, Description: in.Description.Value, Shared: in.shared().Value}
 	if p := in.Admins.Ptr(); p != nil {
@@ -134,50 +131,43 @@ func (a *api) createGroup(w http.ResponseWriter, r *http.Request) {
 		g.Members = *p
 	}
 	if err := a.svc.CreateGroup(r.Context(), a.actor(r), g); err != nil {
-		a.failAs(w, r, err, groupFailure(err, in.Name.Value))
-		return
+		return groupFailure(err, in.Name.Value).wrap(err)
 	}
-	created(w)
+	return created(w)
 }
 
-func (a *api) updateGroup(w http.ResponseWriter, r *http.Request) {
+func (a *api) updateGroup(w http.ResponseWriter, r *http.Request) error {
 	name, err := pathVar(r, "groupName")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	var in groupIn
 	if err := decode(r, &in); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if in.Name.Set && in.Name.Value != name {
-		a.fail(w, r, fault.New(fault.BadRequest,
-			"Could not update the group. The group name is different to the payload group name.").About(name+" != "+in.Name.Value))
-		return
+		return fault.New(fault.BadRequest,
+			"Could not update the group. The group name is different to the payload group name.").About(name + " != " + in.Name.Value)
 	}
 	c := ops.GroupChange{Description: in.Description.Ptr(), Admins: in.Admins.Ptr(), Members: in.Members.Ptr()}
 	if sh := in.shared(); sh.Set {
 		c.Shared = &sh.Value
 	}
-	if err := a.svc.UpdateGroup(r.Context(), a.actor(r), name, c); err != nil {
-		a.failAs(w, r, err, groupFailure(err, name))
-		return
+	if err := a.svc.UpdateGroup(r.Context(), a.actor(r), "", name, c); err != nil {
+		return groupFailure(err, name).wrap(err)
 	}
-	ok(w)
+	return ok(w)
 }
 
-func (a *api) deleteGroup(w http.ResponseWriter, r *http.Request) {
+func (a *api) deleteGroup(w http.ResponseWriter, r *http.Request) error {
 	name, err := pathVar(r, "groupName")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	if err := a.svc.DeleteGroup(r.Context(), a.actor(r), name); err != nil {
-		a.failAs(w, r, err, groupFailure(err, name))
-		return
+	if err := a.svc.DeleteGroup(r.Context(), a.actor(r), "", name); err != nil {
+		return groupFailure(err, name).wrap(err)
 	}
-	ok(w)
+	return ok(w)
 }
 
 // userGroupsEntity is the group names of a user: <groups><groupname/>...
@@ -212,86 +202,53 @@ func (g userGroupsIn) names() []string {
 	return append(append([]string(nil), g.GroupNames.Values...), g.GroupName.Values...)
 }
 
-func (a *api) userGroups(w http.ResponseWriter, r *http.Request) {
+func (a *api) userGroups(w http.ResponseWriter, r *http.Request) error {
 	username, err := pathVar(r, "username")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	names, err := a.svc.UserGroups(r.Context(), username)
+	names, err := a.svc.UserGroups(r.Context(), a.actor(r), username)
 	if err != nil {
-		a.failAs(w, r, err, userGroupFailure(err, username))
-		return
+		return userGroupFailure(err, username).wrap(err)
 	}
-	a.write(w, r, http.StatusOK, userGroupsEntity{GroupNames: httpapi.NonNil(names)})
+	return a.write(w, r, http.StatusOK, userGroupsEntity{GroupNames: httpapi.NonNil(names)})
 }
 
-func (a *api) addUserToGroups(w http.ResponseWriter, r *http.Request) {
-	username, err := pathVar(r, "username")
-	if err != nil {
-		a.fail(w, r, err)
-		return
+// changeUserGroups is the handler of the routes that add a user to groups
+// or take it out of them, named in the path or, without a groupName, in
+// the body.
+func (a *api) changeUserGroups(status int, change func(r *http.Request, username string, groups []string) error) httpapi.Handler {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		username, err := pathVar(r, "username")
+		if err != nil {
+			return err
+		}
+		var groups []string
+		if _, named := mux.Vars(r)["groupName"]; named {
+			group, err := pathVar(r, "groupName")
+			if err != nil {
+				return err
+			}
+			groups = []string{group}
+		} else {
+			var in userGroupsIn
+			if err := decode(r, &in); err != nil {
+				return err
+			}
+			groups = in.names()
+		}
+		if err := change(r, username, groups); err != nil {
+			return userGroupFailure(err, username).wrap(err)
+		}
+		w.WriteHeader(status)
+		return nil
 	}
-	var in userGroupsIn
-	if err := decode(r, &in); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := a.svc.AddUserToGroups(r.Context(), a.actor(r), username, in.names()); err != nil {
-		a.failAs(w, r, err, userGroupFailure(err, username))
-		return
-	}
-	created(w)
 }
 
-func (a *api) addUserToGroup(w http.ResponseWriter, r *http.Request) {
-	username, group, err := userAndGroup(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := a.svc.AddUserToGroups(r.Context(), a.actor(r), username, []string{group}); err != nil {
-		a.failAs(w, r, err, userGroupFailure(err, username))
-		return
-	}
-	created(w)
+func (a *api) joinGroups(r *http.Request, username string, groups []string) error {
+	return a.svc.AddUserToGroups(r.Context(), a.actor(r), username, groups)
 }
 
-func (a *api) removeUserFromGroups(w http.ResponseWriter, r *http.Request) {
-	username, err := pathVar(r, "username")
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	var in userGroupsIn
-	if err := decode(r, &in); err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := a.svc.RemoveUserFromGroups(r.Context(), a.actor(r), username, in.names()); err != nil {
-		a.failAs(w, r, err, userGroupFailure(err, username))
-		return
-	}
-	ok(w)
-}
-
-func (a *api) removeUserFromGroup(w http.ResponseWriter, r *http.Request) {
-	username, group, err := userAndGroup(r)
-	if err != nil {
-		a.fail(w, r, err)
-		return
-	}
-	if err := a.svc.RemoveUserFromGroups(r.Context(), a.actor(r), username, []string{group}); err != nil {
-		a.failAs(w, r, err, userGroupFailure(err, username))
-		return
-	}
-	ok(w)
-}
-
-func userAndGroup(r *http.Request) (username, group string, err error) {
-	if username, err = pathVar(r, "username"); err != nil {
-		return "", "", err
-	}
-	group, err = pathVar(r, "groupName")
-	return username, group, err
+func (a *api) leaveGroups(r *http.Request, username string, groups []string) error {
+	return a.svc.RemoveUserFromGroups(r.Context(), a.actor(r), username, groups)
 }

@@ -8,31 +8,33 @@ import (
 	"github.com/gorilla/mux"
 
 	"xmpprest/component/fault"
+	"xmpprest/httpapi"
 )
 
-// routesHealth adds the liveness and readiness checks, which need no
+// healthRoutes are the liveness and readiness checks, which need no
 // credentials. They map onto the component's own state: it is live while
 // it serves; it is ready while the XMPP link is up and the database
 // answers.
-func (a *api) routesHealth(r *mux.Router) {
-	live := func(w http.ResponseWriter, r *http.Request) { a.healthy(w, r, "liveness") }
-	r.HandleFunc("/liveness", live).Methods(http.MethodGet)
-	// No deadlock detector runs here, and no property needs a restart.
-	r.HandleFunc("/liveness/{check:deadlock|properties}", live).Methods(http.MethodGet)
-
-	r.HandleFunc("/readiness", func(w http.ResponseWriter, r *http.Request) {
-		a.ready(w, r, "readiness", a.svc.LinkReady(), a.svc.StoreReady(r.Context()))
-	}).Methods(http.MethodGet)
-	r.HandleFunc("/readiness/server", func(w http.ResponseWriter, r *http.Request) {
-		a.ready(w, r, "server", a.svc.LinkReady(), a.svc.StoreReady(r.Context()))
-	}).Methods(http.MethodGet)
-	// Clustering is disabled and there are no plugins to wait for.
-	r.HandleFunc("/readiness/{check:cluster|plugins}", func(w http.ResponseWriter, r *http.Request) {
-		a.healthy(w, r, mux.Vars(r)["check"])
-	}).Methods(http.MethodGet)
-	r.HandleFunc("/readiness/connections", a.connectionsReady).Methods(http.MethodGet)
-	r.HandleFunc("/readiness/connections/{type}", a.connectionsReady).Methods(http.MethodGet)
-	r.HandleFunc("/readiness/connections/{type}/{encrypted}", a.connectionsReady).Methods(http.MethodGet)
+func (a *api) healthRoutes() []httpapi.Route {
+	live := func(w http.ResponseWriter, r *http.Request) error { return a.healthy(w, r, "liveness") }
+	ready := func(check string) httpapi.Handler {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			return a.ready(w, r, check, a.svc.LinkReady(), a.svc.StoreReady(r.Context()))
+		}
+	}
+	return []httpapi.Route{
+		{Method: http.MethodGet, Path: "/system/liveness", Handler: live, Public: true, Summary: "the component serves"},
+		// No deadlock detector runs here, and no property needs a restart.
+		{Method: http.MethodGet, Path: "/system/liveness/{check:deadlock|properties}", Handler: live, Public: true, Summary: "always up"},
+		{Method: http.MethodGet, Path: "/system/readiness", Handler: ready("readiness"), Public: true, Summary: "the XMPP link is up and the database answers"},
+		{Method: http.MethodGet, Path: "/system/readiness/server", Handler: ready("server"), Public: true, Summary: "the XMPP link is up and the database answers"},
+		// Clustering is disabled and there are no plugins to wait for.
+		{Method: http.MethodGet, Path: "/system/readiness/{check:cluster|plugins}", Public: true, Summary: "always ready",
+			Handler: func(w http.ResponseWriter, r *http.Request) error { return a.healthy(w, r, mux.Vars(r)["check"]) }},
+		{Method: http.MethodGet, Path: "/system/readiness/connections", Handler: a.connectionsReady, Public: true, Summary: "the component's connections"},
+		{Method: http.MethodGet, Path: "/system/readiness/connections/{type}", Handler: a.connectionsReady, Public: true, Summary: "one type of connection"},
+		{Method: http.MethodGet, Path: "/system/readiness/connections/{type}/{encrypted}", Handler: a.connectionsReady, Public: true, Summary: "one type of connection"},
+	}
 }
 
 // healthEntity is the body of a health answer.
@@ -43,20 +45,19 @@ type healthEntity struct {
 	Reason  string   `xml:"reason,omitempty" json:"reason,omitempty"`
 }
 
-func (a *api) healthy(w http.ResponseWriter, r *http.Request, check string) {
-	a.write(w, r, http.StatusOK, healthEntity{Check: check, Status: "UP"})
+func (a *api) healthy(w http.ResponseWriter, r *http.Request, check string) error {
+	return a.write(w, r, http.StatusOK, healthEntity{Check: check, Status: "UP"})
 }
 
 // ready answers 200 when every error is nil, 503 with the first reason
 // otherwise.
-func (a *api) ready(w http.ResponseWriter, r *http.Request, check string, errs ...error) {
+func (a *api) ready(w http.ResponseWriter, r *http.Request, check string, errs ...error) error {
 	for _, err := range errs {
 		if err != nil {
-			a.write(w, r, http.StatusServiceUnavailable, healthEntity{Check: check, Status: "DOWN", Reason: fault.Message(err)})
-			return
+			return a.write(w, r, http.StatusServiceUnavailable, healthEntity{Check: check, Status: "DOWN", Reason: fault.Message(err)})
 		}
 	}
-	a.healthy(w, r, check)
+	return a.healthy(w, r, check)
 }
 
 // connectionsReady checks the connection types. The component's own
@@ -64,15 +65,14 @@ func (a *api) ready(w http.ResponseWriter, r *http.Request, check string, errs .
 // connections reach the XMPP server only while it is up, which the link
 // shows; other types (S2S, BOSH, admin console) are the XMPP server's
 // business and are not checked here.
-func (a *api) connectionsReady(w http.ResponseWriter, r *http.Request) {
+func (a *api) connectionsReady(w http.ResponseWriter, r *http.Request) error {
 	typ := strings.ToUpper(mux.Vars(r)["type"])
 	switch typ {
 	case "", "COMPONENT", "SOCKET_C2S", "BOSH_C2S", "CONNECTION_MANAGER":
-		a.ready(w, r, "connections", a.svc.LinkReady())
+		return a.ready(w, r, "connections", a.svc.LinkReady())
 	case "SOCKET_S2S", "WEBADMIN":
-		a.healthy(w, r, "connections")
-	default:
-		a.fail(w, r, fault.New(fault.BadRequest,
-			"unknown connection type %q: use SOCKET_S2S, SOCKET_C2S, BOSH_C2S, WEBADMIN, COMPONENT or CONNECTION_MANAGER", mux.Vars(r)["type"]))
+		return a.healthy(w, r, "connections")
 	}
+	return fault.New(fault.BadRequest,
+		"unknown connection type %q: use SOCKET_S2S, SOCKET_C2S, BOSH_C2S, WEBADMIN, COMPONENT or CONNECTION_MANAGER", mux.Vars(r)["type"])
 }

@@ -3,36 +3,34 @@ package openfire
 import (
 	"net/http"
 
-	"github.com/gorilla/mux"
+	"xmpprest/httpapi"
 )
 
-func (a *api) routesLockouts(r *mux.Router) {
-	r.HandleFunc("/lockouts/{username}", a.lockOut).Methods(http.MethodPost)
-	r.HandleFunc("/lockouts/{username}", a.unlock).Methods(http.MethodDelete)
+func (a *api) lockoutRoutes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: http.MethodPost, Path: "/lockouts/{username}", Handler: a.lockOut, Summary: "lock a user out"},
+		{Method: http.MethodDelete, Path: "/lockouts/{username}", Handler: a.unlock, Summary: "lift a lockout"},
+	}
 }
 
-func (a *api) lockOut(w http.ResponseWriter, r *http.Request) {
+func (a *api) lockOut(w http.ResponseWriter, r *http.Request) error {
 	username, err := pathVar(r, "username")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if err := a.svc.LockOut(r.Context(), a.actor(r), username); err != nil {
-		a.failAs(w, r, err, userFailure(username))
-		return
+		return userFailure(username).wrap(err)
 	}
-	created(w)
+	return created(w)
 }
 
-func (a *api) unlock(w http.ResponseWriter, r *http.Request) {
+func (a *api) unlock(w http.ResponseWriter, r *http.Request) error {
 	username, err := pathVar(r, "username")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if err := a.svc.Unlock(r.Context(), a.actor(r), username); err != nil {
-		a.failAs(w, r, err, userFailure(username))
-		return
+		return userFailure(username).wrap(err)
 	}
-	ok(w)
+	return ok(w)
 }

@@ -3,13 +3,14 @@ package openfire
 import (
 	"encoding/xml"
 	"net/http"
-	"xmpprest/httpapi"
 
-	"github.com/gorilla/mux"
+	"xmpprest/httpapi"
 )
 
-func (a *api) routesMessages(r *mux.Router) {
-	a.handle(r, "/messages/users", a.broadcast, http.MethodPost)
+func (a *api) messageRoutes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: http.MethodPost, Path: "/messages/users", Handler: a.broadcast, TrailingSlash: true, Summary: "send a message to every online user"},
+	}
 }
 
 // messageIn is the body of a broadcast.
@@ -19,15 +20,13 @@ type messageIn struct {
 	Body    httpapi.Text `xml:"body" json:"body"`
 }
 
-func (a *api) broadcast(w http.ResponseWriter, r *http.Request) {
+func (a *api) broadcast(w http.ResponseWriter, r *http.Request) error {
 	var in messageIn
 	if err := decode(r, &in); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	if err := a.svc.Broadcast(r.Context(), a.actor(r), in.Subject.Value, in.Body.Value); err != nil {
-		a.fail(w, r, err)
-		return
+	if err := a.svc.Broadcast(r.Context(), a.actor(r), "", in.Subject.Value, in.Body.Value); err != nil {
+		return err
 	}
-	created(w)
+	return created(w)
 }

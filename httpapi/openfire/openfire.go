@@ -8,20 +8,24 @@
 //
 // # Adding routes
 //
-// Each area has its own file with a method of api that adds its routes to the
-// authenticated subrouter, e.g.
+// Each area has its own file with a method of api that declares its routes,
+// e.g.
 //
-//	func (a *api) routesGroups(r *mux.Router) {
-//		a.handle(r, "/groups", a.listGroups, http.MethodGet)   // also "/groups/"
-//		a.handle(r, "/groups", a.createGroup, http.MethodPost)
-//		r.HandleFunc("/groups/{groupName}", a.getGroup).Methods(http.MethodGet)
+//	func (a *api) groupRoutes() []httpapi.Route {
+//		return []httpapi.Route{
+//			{Method: http.MethodGet, Path: "/groups", Handler: a.listGroups, Summary: "list the groups", TrailingSlash: true},
+//			{Method: http.MethodGet, Path: "/groups/{groupName}", Handler: a.getGroup, Summary: "one group"},
+//		}
 //	}
 //
-// and one line in Register calls it. A handler reads path parameters with
+// and one line in routes adds them. A handler reads path parameters with
 // pathVar (percent-decoded), the body with decode, answers with write (or
-// created / ok for an empty 201 / 200) and reports any error with fail, which
-// maps a fault.Kind onto Openfire's status code and error body. ops calls take
-// a.actor(r) for the audit log.
+// created / ok for an empty 201 / 200) and returns any error: writeFault
+// maps its fault.Kind onto Openfire's status code and error body. An error
+// wrapped by a failure (userFailure(name).wrap(err)) names Openfire's
+// exception for the call; openfireTexts gives Openfire's messages. ops
+// calls take a.actor(r), who is asking, for the scope checks and the audit
+// log.
 package openfire
 
 import (
@@ -48,41 +52,45 @@ type api struct {
 
 // Register mounts the Openfire REST API on r: the health checks without
 // authentication, everything else behind auth (401 with an empty body for
-// missing or wrong credentials).
+// missing or wrong credentials). The legacy user service authenticates
+// itself.
 func Register(r *mux.Router, svc *ops.Service, auth *httpapi.AdminAuth) {
 	a := &api{svc: svc, auth: auth, root: r}
-
-	// Liveness and readiness answer without credentials, as in Openfire.
-	a.routesHealth(r.PathPrefix(Prefix + "/system").Subrouter())
-
-	a.routesUserService(r)
-
-	sub := r.PathPrefix(Prefix).Subrouter()
 	guard := a.guard()
-	sub.Use(guard)
-	// An unknown path under the prefix: 401 for strangers, Openfire's 404
-	// for callers with credentials.
-	sub.NotFoundHandler = guard(http.HandlerFunc(a.notFound))
-	sub.MethodNotAllowedHandler = guard(http.HandlerFunc(a.methodNotAllowed))
+	// The user service at its old place, outside the prefix.
+	httpapi.Dialect{Name: "openfire-userservice", Prefix: UserServicePath, Errors: a.writeFault,
+		Routes: a.userServiceRoutes("")}.Mount(r)
+	sub := httpapi.Dialect{
+		Name: "openfire", Prefix: Prefix, Routes: a.routes(), Errors: a.writeFault, Guard: guard,
+		// An unknown path under the prefix: 401 for strangers, Openfire's
+		// 404 for callers with credentials.
+		NotFound:         guard(httpapi.Dialect{Errors: a.writeFault}.Serve(a.notFound)),
+		MethodNotAllowed: guard(httpapi.Dialect{Errors: a.writeFault}.Serve(a.methodNotAllowed)),
+	}.Mount(r)
+	rooms := sub.NewRoute().Subrouter()
+	rooms.Use(guard)
+	a.routesChatRooms(rooms)
+}
 
-	a.routesUsers(sub)
-	a.routesLockouts(sub)
-	a.routesSessions(sub)
-	a.routesMessages(sub)
-	a.routesSystem(sub)
-	a.routesSecurityLog(sub)
-	a.routesClustering(sub)
-	a.routesGroups(sub)
-	a.routesRoster(sub)
-	a.routesVCard(sub)
-	a.routesChatRooms(sub)
+// routes are the routes under Prefix, by area.
+func (a *api) routes() []httpapi.Route {
+	var all []httpapi.Route
+	for _, area := range [][]httpapi.Route{
+		a.healthRoutes(), a.userServiceRoutes("/userservice"),
+		a.userRoutes(), a.lockoutRoutes(), a.sessionRoutes(), a.messageRoutes(),
+		a.systemRoutes(), a.securityLogRoutes(), a.clusteringRoutes(),
+		a.groupRoutes(), a.rosterRoutes(), a.vcardRoutes(),
+	} {
+		all = append(all, area...)
+	}
+	return all
 }
 
 // guard is the authentication middleware of the API.
 func (a *api) guard() mux.MiddlewareFunc {
 	return a.auth.Middleware(
 		func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) },
-		func(w http.ResponseWriter, r *http.Request, err error) { a.fail(w, r, err) },
+		a.writeFault,
 	)
 }
 
@@ -93,7 +101,7 @@ func (a *api) handle(r *mux.Router, path string, h http.HandlerFunc, methods ...
 	r.HandleFunc(path+"/", h).Methods(methods...)
 }
 
-// actor is who makes the request, for the audit log.
+// actor is who makes the request: its scope and its name in the audit log.
 func (a *api) actor(r *http.Request) ops.Actor {
 	return httpapi.Actor(r)
 }
@@ -103,21 +111,22 @@ func pathVar(r *http.Request, name string) (string, error) {
 	return httpapi.PathVar(r, name)
 }
 
-func (a *api) notFound(w http.ResponseWriter, r *http.Request) {
+func (a *api) notFound(w http.ResponseWriter, r *http.Request) error {
 	if allow := httpapi.AllowedMethods(a.root, r); len(allow) > 0 {
 		httpapi.SetAllow(w.Header(), allow)
 		if r.Method == http.MethodOptions {
 			w.WriteHeader(http.StatusNoContent)
-			return
+			return nil
 		}
-		a.methodNotAllowed(w, r)
-		return
+		return a.methodNotAllowed(w, r)
 	}
 	a.writeError(w, r, http.StatusNotFound, errorBody{
 		Resource: r.URL.Path, Message: "No such endpoint: " + r.Method + " " + r.URL.Path, Exception: "NotFoundException"})
+	return nil
 }
 
-func (a *api) methodNotAllowed(w http.ResponseWriter, r *http.Request) {
+func (a *api) methodNotAllowed(w http.ResponseWriter, r *http.Request) error {
 	a.writeError(w, r, http.StatusMethodNotAllowed, errorBody{
 		Resource: r.URL.Path, Message: "Method " + r.Method + " is not allowed on " + r.URL.Path, Exception: "NotAllowedException"})
+	return nil
 }

@@ -8,19 +8,19 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"xmpprest/httpapi"
-
-	"github.com/gorilla/mux"
 
 	"xmpprest/component/fault"
+	"xmpprest/httpapi"
 	"xmpprest/httpapi/ops"
 )
 
-func (a *api) routesRoster(r *mux.Router) {
-	a.handle(r, "/users/{username}/roster", a.getRoster, http.MethodGet)
-	a.handle(r, "/users/{username}/roster", a.addRosterItem, http.MethodPost)
-	r.HandleFunc("/users/{username}/roster/{jid}", a.updateRosterItem).Methods(http.MethodPut)
-	r.HandleFunc("/users/{username}/roster/{jid}", a.deleteRosterItem).Methods(http.MethodDelete)
+func (a *api) rosterRoutes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: http.MethodGet, Path: "/users/{username}/roster", Handler: a.getRoster, TrailingSlash: true, Summary: "a user's roster"},
+		{Method: http.MethodPost, Path: "/users/{username}/roster", Handler: a.addRosterItem, TrailingSlash: true, Summary: "add a contact"},
+		{Method: http.MethodPut, Path: "/users/{username}/roster/{jid}", Handler: a.updateRosterItem, Summary: "change a contact"},
+		{Method: http.MethodDelete, Path: "/users/{username}/roster/{jid}", Handler: a.deleteRosterItem, Summary: "remove a contact"},
+	}
 }
 
 // Openfire's subscriptionType numbers.
@@ -135,45 +135,39 @@ func contactFailure(err error, username, contact string) failure {
 	return f
 }
 
-func (a *api) getRoster(w http.ResponseWriter, r *http.Request) {
+func (a *api) getRoster(w http.ResponseWriter, r *http.Request) error {
 	username, err := pathVar(r, "username")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	items, err := a.svc.Roster(r.Context(), username)
+	items, err := a.svc.Roster(r.Context(), a.actor(r), username)
 	if err != nil {
-		a.failAs(w, r, err, rosterFailure(username))
-		return
+		return rosterFailure(username).wrap(err)
 	}
 	out := rosterEntity{Items: make([]rosterItemEntity, 0, len(items))}
 	for _, it := range items {
 		out.Items = append(out.Items, rosterItemEntity{JID: it.JID, Nickname: it.Name,
 			SubscriptionType: subscriptionNumber(it.Subscription), Groups: httpapi.NonNil(it.Groups)})
 	}
-	a.write(w, r, http.StatusOK, out)
+	return a.write(w, r, http.StatusOK, out)
 }
 
-func (a *api) addRosterItem(w http.ResponseWriter, r *http.Request) {
+func (a *api) addRosterItem(w http.ResponseWriter, r *http.Request) error {
 	username, err := pathVar(r, "username")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	var in rosterItemIn
 	if err := decode(r, &in); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if strings.TrimSpace(in.JID.Value) == "" {
-		a.fail(w, r, fault.New(fault.BadRequest, "JID is null: the roster item needs a jid").About("JID"))
-		return
+		return fault.New(fault.BadRequest, "JID is null: the roster item needs a jid").About("JID")
 	}
 	item := ops.RosterItem{JID: in.JID.Value, Name: in.nickname().Value, Subscription: "none"}
 	if in.SubscriptionType.Set {
 		if in.SubscriptionType.Value == -1 {
-			a.fail(w, r, fault.New(fault.BadRequest, "subscriptionType -1 (remove) cannot create a roster item: use DELETE /users/%s/roster/%s", username, in.JID.Value).About(in.JID.Value))
-			return
+			return fault.New(fault.BadRequest, "subscriptionType -1 (remove) cannot create a roster item: use DELETE /users/%s/roster/%s", username, in.JID.Value).About(in.JID.Value)
 		}
 		item.Subscription = subscriptionTypes[in.SubscriptionType.Value]
 	}
@@ -181,26 +175,22 @@ func (a *api) addRosterItem(w http.ResponseWriter, r *http.Request) {
 		item.Groups = *p
 	}
 	if err := a.svc.AddRosterItem(r.Context(), a.actor(r), username, item); err != nil {
-		a.failAs(w, r, err, contactFailure(err, username, in.JID.Value))
-		return
+		return contactFailure(err, username, in.JID.Value).wrap(err)
 	}
-	created(w)
+	return created(w)
 }
 
-func (a *api) updateRosterItem(w http.ResponseWriter, r *http.Request) {
+func (a *api) updateRosterItem(w http.ResponseWriter, r *http.Request) error {
 	username, contact, err := userAndContact(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	var in rosterItemIn
 	if err := decode(r, &in); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if in.JID.Set && strings.TrimSpace(in.JID.Value) != "" && !sameJID(in.JID.Value, contact) {
-		a.fail(w, r, fault.New(fault.BadRequest, "the jid of the body (%s) is not the jid of the path (%s)", in.JID.Value, contact).About(contact))
-		return
+		return fault.New(fault.BadRequest, "the jid of the body (%s) is not the jid of the path (%s)", in.JID.Value, contact).About(contact)
 	}
 	c := ops.RosterChange{Name: in.nickname().Ptr(), Groups: in.Groups.Ptr()}
 	if in.SubscriptionType.Set {
@@ -208,23 +198,20 @@ func (a *api) updateRosterItem(w http.ResponseWriter, r *http.Request) {
 		c.Subscription = &sub
 	}
 	if err := a.svc.UpdateRosterItem(r.Context(), a.actor(r), username, contact, c); err != nil {
-		a.failAs(w, r, err, contactFailure(err, username, contact))
-		return
+		return contactFailure(err, username, contact).wrap(err)
 	}
-	ok(w)
+	return ok(w)
 }
 
-func (a *api) deleteRosterItem(w http.ResponseWriter, r *http.Request) {
+func (a *api) deleteRosterItem(w http.ResponseWriter, r *http.Request) error {
 	username, contact, err := userAndContact(r)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if err := a.svc.DeleteRosterItem(r.Context(), a.actor(r), username, contact); err != nil {
-		a.failAs(w, r, err, contactFailure(err, username, contact))
-		return
+		return contactFailure(err, username, contact).wrap(err)
 	}
-	ok(w)
+	return ok(w)
 }
 
 func userAndContact(r *http.Request) (username, contact string, err error) {

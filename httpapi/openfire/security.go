@@ -6,16 +6,16 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"xmpprest/httpapi"
-
-	"github.com/gorilla/mux"
 
 	"xmpprest/component/fault"
+	"xmpprest/httpapi"
 	"xmpprest/httpapi/ops"
 )
 
-func (a *api) routesSecurityLog(r *mux.Router) {
-	a.handle(r, "/logs/security", a.securityLog, http.MethodGet)
+func (a *api) securityLogRoutes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: http.MethodGet, Path: "/logs/security", Handler: a.securityLog, TrailingSlash: true, Summary: "the security audit log"},
+	}
 }
 
 // logEntity is one audit record. username is who made the call (an admin's
@@ -36,31 +36,26 @@ type logsEntity struct {
 	Logs    []logEntity `xml:"log" json:"logs"`
 }
 
-func (a *api) securityLog(w http.ResponseWriter, r *http.Request) {
+func (a *api) securityLog(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	var query ops.AuditQuery
 	query.Username = q.Get("username")
 	var err error
 	if query.Start, err = queryTime(q.Get("startTime"), "startTime"); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if query.End, err = queryTime(q.Get("endTime"), "endTime"); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if query.Offset, err = queryInt(q.Get("offset"), "offset"); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if query.Limit, err = queryInt(q.Get("limit"), "limit"); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	recs, err := a.svc.AuditLog(r.Context(), query)
+	recs, err := a.svc.AuditLog(r.Context(), a.actor(r), query)
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	out := logsEntity{Logs: make([]logEntity, 0, len(recs))}
 	for _, e := range recs {
@@ -77,7 +72,7 @@ func (a *api) securityLog(w http.ResponseWriter, r *http.Request) {
 		out.Logs = append(out.Logs, logEntity{LogID: e.ID, Username: e.Actor, Timestamp: httpapi.Timestamp{Time: e.At},
 			Summary: e.Summary, Node: e.Node, Details: strings.Join(details, "; ")})
 	}
-	a.write(w, r, http.StatusOK, out)
+	return a.write(w, r, http.StatusOK, out)
 }
 
 // queryTime reads a time parameter: epoch seconds (Openfire's unit for the

@@ -3,18 +3,18 @@ package openfire
 import (
 	"encoding/xml"
 	"net/http"
+
 	"xmpprest/httpapi"
-
-	"github.com/gorilla/mux"
-
 	"xmpprest/httpapi/ops"
 )
 
-func (a *api) routesSessions(r *mux.Router) {
-	a.handle(r, "/sessions", a.listSessions, http.MethodGet)
-	r.HandleFunc("/sessions/{username}", a.userSessions).Methods(http.MethodGet)
-	r.HandleFunc("/sessions/{username}", a.kickUser).Methods(http.MethodDelete)
-	r.HandleFunc("/system/statistics/sessions", a.sessionStatistics).Methods(http.MethodGet)
+func (a *api) sessionRoutes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: http.MethodGet, Path: "/sessions", Handler: a.listSessions, TrailingSlash: true, Summary: "every session"},
+		{Method: http.MethodGet, Path: "/sessions/{username}", Handler: a.userSessions, Summary: "a user's sessions"},
+		{Method: http.MethodDelete, Path: "/sessions/{username}", Handler: a.kickUser, Summary: "end a user's sessions"},
+		{Method: http.MethodGet, Path: "/system/statistics/sessions", Handler: a.sessionStatistics, Summary: "count the sessions"},
+	}
 }
 
 // sessionEntity is one session in an answer. What the XMPP server does not
@@ -74,40 +74,35 @@ func sessionsOut(ss []ops.Session) sessionsEntity {
 	return out
 }
 
-func (a *api) listSessions(w http.ResponseWriter, r *http.Request) {
-	ss, err := a.svc.Sessions(r.Context())
+func (a *api) listSessions(w http.ResponseWriter, r *http.Request) error {
+	ss, err := a.svc.Sessions(r.Context(), a.actor(r), "")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	a.write(w, r, http.StatusOK, sessionsOut(ss))
+	return a.write(w, r, http.StatusOK, sessionsOut(ss))
 }
 
-func (a *api) userSessions(w http.ResponseWriter, r *http.Request) {
+func (a *api) userSessions(w http.ResponseWriter, r *http.Request) error {
 	username, err := pathVar(r, "username")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	ss, err := a.svc.UserSessions(r.Context(), username)
+	ss, err := a.svc.UserSessions(r.Context(), a.actor(r), username)
 	if err != nil {
-		a.failAs(w, r, err, userFailure(username))
-		return
+		return userFailure(username).wrap(err)
 	}
-	a.write(w, r, http.StatusOK, sessionsOut(ss))
+	return a.write(w, r, http.StatusOK, sessionsOut(ss))
 }
 
-func (a *api) kickUser(w http.ResponseWriter, r *http.Request) {
+func (a *api) kickUser(w http.ResponseWriter, r *http.Request) error {
 	username, err := pathVar(r, "username")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if err := a.svc.KickUser(r.Context(), a.actor(r), username); err != nil {
-		a.failAs(w, r, err, userFailure(username))
-		return
+		return userFailure(username).wrap(err)
 	}
-	ok(w)
+	return ok(w)
 }
 
 // sessionsCountEntity is the answer of /system/statistics/sessions.
@@ -117,12 +112,11 @@ type sessionsCountEntity struct {
 	ClusterSessions int      `xml:"clusterSessions" json:"clusterSessions"`
 }
 
-func (a *api) sessionStatistics(w http.ResponseWriter, r *http.Request) {
-	n, err := a.svc.SessionTotal(r.Context())
+func (a *api) sessionStatistics(w http.ResponseWriter, r *http.Request) error {
+	n, err := a.svc.SessionTotal(r.Context(), a.actor(r), "")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	// One instance: the cluster is this node.
-	a.write(w, r, http.StatusOK, sessionsCountEntity{LocalSessions: n, ClusterSessions: n})
+	return a.write(w, r, http.StatusOK, sessionsCountEntity{LocalSessions: n, ClusterSessions: n})
 }

@@ -4,17 +4,18 @@ import (
 	"encoding/xml"
 	"net/http"
 
-	"github.com/gorilla/mux"
-
 	"xmpprest/component/fault"
+	"xmpprest/httpapi"
 )
 
-func (a *api) routesSystem(r *mux.Router) {
-	a.handle(r, "/system/properties", a.listSystemProperties, http.MethodGet)
-	a.handle(r, "/system/properties", a.createSystemProperty, http.MethodPost)
-	r.HandleFunc("/system/properties/{propertyName}", a.getSystemProperty).Methods(http.MethodGet)
-	r.HandleFunc("/system/properties/{propertyName}", a.updateSystemProperty).Methods(http.MethodPut)
-	r.HandleFunc("/system/properties/{propertyName}", a.deleteSystemProperty).Methods(http.MethodDelete)
+func (a *api) systemRoutes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: http.MethodGet, Path: "/system/properties", Handler: a.listSystemProperties, TrailingSlash: true, Summary: "list the system properties"},
+		{Method: http.MethodPost, Path: "/system/properties", Handler: a.createSystemProperty, TrailingSlash: true, Summary: "create a system property"},
+		{Method: http.MethodGet, Path: "/system/properties/{propertyName}", Handler: a.getSystemProperty, Summary: "one system property"},
+		{Method: http.MethodPut, Path: "/system/properties/{propertyName}", Handler: a.updateSystemProperty, Summary: "change a system property"},
+		{Method: http.MethodDelete, Path: "/system/properties/{propertyName}", Handler: a.deleteSystemProperty, Summary: "delete a system property"},
+	}
 }
 
 // systemPropertiesEntity is the list of system properties:
@@ -26,80 +27,69 @@ type systemPropertiesEntity struct {
 
 var propertyFailure = failure{exceptions: map[fault.Kind]string{fault.NotFound: exPropertyNotFound}}
 
-func (a *api) listSystemProperties(w http.ResponseWriter, r *http.Request) {
-	ps, err := a.svc.SystemProperties(r.Context())
+func (a *api) listSystemProperties(w http.ResponseWriter, r *http.Request) error {
+	ps, err := a.svc.SystemProperties(r.Context(), a.actor(r), "")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	out := systemPropertiesEntity{Properties: make([]propertyEntity, 0, len(ps))}
 	for _, p := range ps {
 		out.Properties = append(out.Properties, propertyEntity{Key: p.Key, Value: p.Value})
 	}
-	a.write(w, r, http.StatusOK, out)
+	return a.write(w, r, http.StatusOK, out)
 }
 
-func (a *api) getSystemProperty(w http.ResponseWriter, r *http.Request) {
+func (a *api) getSystemProperty(w http.ResponseWriter, r *http.Request) error {
 	key, err := pathVar(r, "propertyName")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	v, err := a.svc.SystemProperty(r.Context(), key)
+	v, err := a.svc.SystemProperty(r.Context(), a.actor(r), "", key)
 	if err != nil {
-		a.failAs(w, r, err, propertyFailure)
-		return
+		return propertyFailure.wrap(err)
 	}
-	a.write(w, r, http.StatusOK, propertyEntity{Key: key, Value: v})
+	return a.write(w, r, http.StatusOK, propertyEntity{Key: key, Value: v})
 }
 
-func (a *api) createSystemProperty(w http.ResponseWriter, r *http.Request) {
+func (a *api) createSystemProperty(w http.ResponseWriter, r *http.Request) error {
 	var in propertyEntity
 	if err := decode(r, &in); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	if err := a.svc.SetSystemProperty(r.Context(), a.actor(r), in.Key, in.Value, false); err != nil {
-		a.failAs(w, r, err, propertyFailure)
-		return
+	if err := a.svc.SetSystemProperty(r.Context(), a.actor(r), "", in.Key, in.Value, false); err != nil {
+		return propertyFailure.wrap(err)
 	}
-	created(w)
+	return created(w)
 }
 
-func (a *api) updateSystemProperty(w http.ResponseWriter, r *http.Request) {
+func (a *api) updateSystemProperty(w http.ResponseWriter, r *http.Request) error {
 	key, err := pathVar(r, "propertyName")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	var in propertyEntity
 	if err := decode(r, &in); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if in.Key == "" {
 		in.Key = key
 	}
 	if in.Key != key {
-		a.fail(w, r, fault.New(fault.BadRequest, "the path names property %q but the body names %q", key, in.Key).About(key))
-		return
+		return fault.New(fault.BadRequest, "the path names property %q but the body names %q", key, in.Key).About(key)
 	}
-	if err := a.svc.SetSystemProperty(r.Context(), a.actor(r), key, in.Value, true); err != nil {
-		a.failAs(w, r, err, propertyFailure)
-		return
+	if err := a.svc.SetSystemProperty(r.Context(), a.actor(r), "", key, in.Value, true); err != nil {
+		return propertyFailure.wrap(err)
 	}
-	ok(w)
+	return ok(w)
 }
 
-func (a *api) deleteSystemProperty(w http.ResponseWriter, r *http.Request) {
+func (a *api) deleteSystemProperty(w http.ResponseWriter, r *http.Request) error {
 	key, err := pathVar(r, "propertyName")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	if err := a.svc.DeleteSystemProperty(r.Context(), a.actor(r), key); err != nil {
-		a.failAs(w, r, err, propertyFailure)
-		return
+	if err := a.svc.DeleteSystemProperty(r.Context(), a.actor(r), "", key); err != nil {
+		return propertyFailure.wrap(err)
 	}
-	ok(w)
+	return ok(w)
 }

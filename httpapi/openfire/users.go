@@ -5,20 +5,20 @@ import (
 	"encoding/xml"
 	"net/http"
 	"strings"
-	"xmpprest/httpapi"
-
-	"github.com/gorilla/mux"
 
 	"xmpprest/component/fault"
+	"xmpprest/httpapi"
 	"xmpprest/httpapi/ops"
 )
 
-func (a *api) routesUsers(r *mux.Router) {
-	a.handle(r, "/users", a.listUsers, http.MethodGet)
-	a.handle(r, "/users", a.createUser, http.MethodPost)
-	r.HandleFunc("/users/{username}", a.getUser).Methods(http.MethodGet)
-	r.HandleFunc("/users/{username}", a.updateUser).Methods(http.MethodPut)
-	r.HandleFunc("/users/{username}", a.deleteUser).Methods(http.MethodDelete)
+func (a *api) userRoutes() []httpapi.Route {
+	return []httpapi.Route{
+		{Method: http.MethodGet, Path: "/users", Handler: a.listUsers, TrailingSlash: true, Summary: "list the users (search, propertyKey, propertyValue)"},
+		{Method: http.MethodPost, Path: "/users", Handler: a.createUser, TrailingSlash: true, Summary: "create a user, or several"},
+		{Method: http.MethodGet, Path: "/users/{username}", Handler: a.getUser, Summary: "one user"},
+		{Method: http.MethodPut, Path: "/users/{username}", Handler: a.updateUser, Summary: "change (or rename) a user"},
+		{Method: http.MethodDelete, Path: "/users/{username}", Handler: a.deleteUser, Summary: "delete a user"},
+	}
 }
 
 // userEntity is a user in an answer.
@@ -133,66 +133,55 @@ type resultsEntity struct {
 	Other   []resultEntity `xml:"other>result" json:"other"`
 }
 
-func (a *api) listUsers(w http.ResponseWriter, r *http.Request) {
+func (a *api) listUsers(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
-	users, err := a.svc.ListUsers(r.Context(), ops.UserFilter{
+	users, err := a.svc.ListUsers(r.Context(), a.actor(r), ops.UserFilter{
 		Search: q.Get("search"), PropertyKey: q.Get("propertyKey"), PropertyValue: q.Get("propertyValue")})
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	out := usersEntity{Users: make([]userEntity, 0, len(users))}
 	for _, u := range users {
 		out.Users = append(out.Users, userOut(u))
 	}
-	a.write(w, r, http.StatusOK, out)
+	return a.write(w, r, http.StatusOK, out)
 }
 
-func (a *api) getUser(w http.ResponseWriter, r *http.Request) {
+func (a *api) getUser(w http.ResponseWriter, r *http.Request) error {
 	username, err := pathVar(r, "username")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
-	u, err := a.svc.GetUser(r.Context(), username)
+	u, err := a.svc.GetUser(r.Context(), a.actor(r), username)
 	if err != nil {
-		a.failAs(w, r, err, userFailure(username))
-		return
+		return userFailure(username).wrap(err)
 	}
-	a.write(w, r, http.StatusOK, userOut(u))
+	return a.write(w, r, http.StatusOK, userOut(u))
 }
 
-func (a *api) createUser(w http.ResponseWriter, r *http.Request) {
+func (a *api) createUser(w http.ResponseWriter, r *http.Request) error {
 	var in usersIn
 	if err := decode(r, &in); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if !in.bulk {
 		u := in.users[0]
 		if err := requireUsername(u); err != nil {
-			a.fail(w, r, err)
-			return
+			return err
 		}
 		if err := a.svc.CreateUser(r.Context(), a.actor(r), u.newUser()); err != nil {
-			a.failAs(w, r, err, userFailure(u.Username.Value))
-			return
+			return userFailure(u.Username.Value).wrap(err)
 		}
-		created(w)
-		return
+		return created(w)
 	}
 	if len(in.users) == 0 {
-		a.fail(w, r, fault.New(fault.BadRequest, "the users list is empty"))
-		return
-	}
-	for _, u := range in.users {
-		if err := requireUsername(u); err != nil {
-			a.fail(w, r, err)
-			return
-		}
+		return fault.New(fault.BadRequest, "the users list is empty")
 	}
 	var news []ops.NewUser
 	for _, u := range in.users {
+		if err := requireUsername(u); err != nil {
+			return err
+		}
 		news = append(news, u.newUser())
 	}
 	out := resultsEntity{Success: []resultEntity{}, Failure: []resultEntity{}, Other: []resultEntity{}}
@@ -207,7 +196,7 @@ func (a *api) createUser(w http.ResponseWriter, r *http.Request) {
 	if len(out.Failure) > 0 {
 		status = http.StatusOK
 	}
-	a.write(w, r, status, out)
+	return a.write(w, r, status, out)
 }
 
 func requireUsername(u userIn) error {
@@ -217,37 +206,32 @@ func requireUsername(u userIn) error {
 	return nil
 }
 
-func (a *api) updateUser(w http.ResponseWriter, r *http.Request) {
+func (a *api) updateUser(w http.ResponseWriter, r *http.Request) error {
 	username, err := pathVar(r, "username")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	var in userIn
 	if err := decode(r, &in); err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	change := ops.UserChange{Username: in.Username.Ptr(), Password: in.Password.Ptr(), Name: in.Name.Ptr(), Email: in.Email.Ptr()}
 	if in.Properties.Set {
 		change.Properties = in.Properties.ops()
 	}
 	if err := a.svc.UpdateUser(r.Context(), a.actor(r), username, change); err != nil {
-		a.failAs(w, r, err, userFailure(username))
-		return
+		return userFailure(username).wrap(err)
 	}
-	ok(w)
+	return ok(w)
 }
 
-func (a *api) deleteUser(w http.ResponseWriter, r *http.Request) {
+func (a *api) deleteUser(w http.ResponseWriter, r *http.Request) error {
 	username, err := pathVar(r, "username")
 	if err != nil {
-		a.fail(w, r, err)
-		return
+		return err
 	}
 	if err := a.svc.DeleteUser(r.Context(), a.actor(r), username); err != nil {
-		a.failAs(w, r, err, userFailure(username))
-		return
+		return userFailure(username).wrap(err)
 	}
-	ok(w)
+	return ok(w)
 }

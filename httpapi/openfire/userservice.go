@@ -6,21 +6,22 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/gorilla/mux"
-
 	"xmpprest/component/fault"
 	"xmpprest/httpapi"
 	"xmpprest/httpapi/ops"
 )
 
-// routesUserService mounts the deprecated user service at both places
-// Openfire answers it. Like Openfire, it answers 200 with an XML
+// userServiceRoutes declare the deprecated user service at path (Openfire
+// answers it at two places). Like Openfire, it answers 200 with an XML
 // <result>/<error> body in every case, and authenticates by the "secret"
 // parameter (the shared secret), or the Authorization header.
-func (a *api) routesUserService(r *mux.Router) {
-	for _, p := range []string{UserServicePath, Prefix + "/userservice"} {
-		r.HandleFunc(p, a.userService).Methods(http.MethodGet, http.MethodPost)
+func (a *api) userServiceRoutes(path string) []httpapi.Route {
+	var routes []httpapi.Route
+	for _, m := range []string{http.MethodGet, http.MethodPost} {
+		routes = append(routes, httpapi.Route{Method: m, Path: path, Handler: a.userService, Public: true,
+			Summary: "the legacy user service (type=add|delete|update|enable|disable|add_roster|update_roster|delete_roster|grouplist|usergrouplist)"})
 	}
+	return routes
 }
 
 // The error strings of the user service.
@@ -34,7 +35,7 @@ const (
 func (a *api) userServiceAuthorised(r *http.Request) (*http.Request, bool) {
 	if secret := r.URL.Query().Get("secret"); secret != "" && a.auth.Secret != "" &&
 		subtle.ConstantTimeCompare([]byte(secret), []byte(a.auth.Secret)) == 1 {
-		return r.WithContext(httpapi.WithPrincipal(r.Context(), httpapi.Principal{Name: "secret", Method: "secret"})), true
+		return r.WithContext(httpapi.WithPrincipal(r.Context(), httpapi.Principal{Name: "secret", Method: "secret", Role: ops.RoleServiceAdmin})), true
 	}
 	if r.Header.Get("Authorization") != "" {
 		if p, err := a.auth.Authenticate(r); err == nil {
@@ -44,22 +45,19 @@ func (a *api) userServiceAuthorised(r *http.Request) (*http.Request, bool) {
 	return r, false
 }
 
-func (a *api) userService(w http.ResponseWriter, r *http.Request) {
+func (a *api) userService(w http.ResponseWriter, r *http.Request) error {
 	r, authorised := a.userServiceAuthorised(r)
 	if !authorised {
-		writeUserService(w, "error", usNotAuthorised)
-		return
+		return writeUserService(w, "error", usNotAuthorised)
 	}
 	if err := r.ParseForm(); err != nil {
-		writeUserService(w, "error", "IllegalArgumentException")
-		return
+		return writeUserService(w, "error", "IllegalArgumentException")
 	}
 	f := r.Form
 	typ := f.Get("type")
 	username := strings.ToLower(strings.TrimSpace(f.Get("username")))
 	if username == "" && typ != "grouplist" {
-		writeUserService(w, "error", "IllegalArgumentException")
-		return
+		return writeUserService(w, "error", "IllegalArgumentException")
 	}
 	ctx, act := r.Context(), a.actor(r)
 	opt := func(name string) *string {
@@ -73,13 +71,8 @@ func (a *api) userService(w http.ResponseWriter, r *http.Request) {
 	var err error
 	switch typ {
 	case "add":
-		err = a.svc.CreateUser(ctx, act, ops.NewUser{Username: username, Password: f.Get("password"), Name: f.Get("name"), Email: f.Get("email")})
-		if err == nil && len(groups) > 0 {
-			if err = a.svc.AddUserToGroups(ctx, act, username, groups); err != nil {
-				// Undo the account rather than leave it half-made.
-				a.svc.DeleteUser(ctx, act, username)
-			}
-		}
+		err = a.svc.CreateUser(ctx, act, ops.NewUser{Username: username, Password: f.Get("password"), Name: f.Get("name"),
+			Email: f.Get("email"), Groups: groups})
 	case "delete":
 		err = a.svc.DeleteUser(ctx, act, username)
 	case "update":
@@ -89,7 +82,7 @@ func (a *api) userService(w http.ResponseWriter, r *http.Request) {
 		}
 		err = a.svc.UpdateUser(ctx, act, username, ops.UserChange{Password: password, Name: opt("name"), Email: opt("email")})
 		if err == nil && f.Has("groups") {
-			err = a.setUserGroups(r, username, groups)
+			err = a.svc.SetUserGroups(ctx, act, username, groups)
 		}
 	case "disable":
 		err = a.svc.LockOut(ctx, act, username)
@@ -101,12 +94,12 @@ func (a *api) userService(w http.ResponseWriter, r *http.Request) {
 		var names []string
 		if typ == "grouplist" {
 			var gs []ops.Group
-			gs, err = a.svc.ListGroups(ctx)
+			gs, err = a.svc.ListGroups(ctx, act, "")
 			for _, g := range gs {
 				names = append(names, g.Name)
 			}
 		} else {
-			names, err = a.svc.UserGroups(ctx, username)
+			names, err = a.svc.UserGroups(ctx, act, username)
 		}
 		if err == nil {
 			var b strings.Builder
@@ -115,17 +108,15 @@ func (a *api) userService(w http.ResponseWriter, r *http.Request) {
 				xml.EscapeText(&b, []byte(n))
 				b.WriteString("</groupname>")
 			}
-			writeUserServiceRaw(w, b.String())
-			return
+			return writeUserServiceRaw(w, b.String())
 		}
 	default:
 		err = fault.New(fault.BadRequest, "unknown type %q", typ)
 	}
 	if err != nil {
-		writeUserService(w, "error", userServiceError(err))
-		return
+		return writeUserService(w, "error", userServiceError(err))
 	}
-	writeUserService(w, "result", "ok")
+	return writeUserService(w, "result", "ok")
 }
 
 // splitGroups reads the comma-separated groups parameter.
@@ -137,35 +128,6 @@ func splitGroups(v string) []string {
 		}
 	}
 	return out
-}
-
-// setUserGroups makes the user a member of exactly groups, as the user
-// service's update does.
-func (a *api) setUserGroups(r *http.Request, username string, groups []string) error {
-	ctx, act := r.Context(), a.actor(r)
-	current, err := a.svc.UserGroups(ctx, username)
-	if err != nil {
-		return err
-	}
-	want := map[string]bool{}
-	for _, g := range groups {
-		want[g] = true
-	}
-	var leave []string
-	for _, g := range current {
-		if !want[g] {
-			leave = append(leave, g)
-		}
-	}
-	if len(leave) > 0 {
-		if err := a.svc.RemoveUserFromGroups(ctx, act, username, leave); err != nil {
-			return err
-		}
-	}
-	if len(groups) == 0 {
-		return nil
-	}
-	return a.svc.AddUserToGroups(ctx, act, username, groups)
 }
 
 // legacySubscriptions maps the user service's numeric subscriptions.
@@ -225,7 +187,7 @@ func userServiceError(err error) string {
 }
 
 // writeUserService writes <result>text</result> or <error>text</error>.
-func writeUserService(w http.ResponseWriter, element, text string) {
+func writeUserService(w http.ResponseWriter, element, text string) error {
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)
 	var b strings.Builder
@@ -233,11 +195,13 @@ func writeUserService(w http.ResponseWriter, element, text string) {
 	xml.EscapeText(&b, []byte(text))
 	b.WriteString("</" + element + ">\n")
 	w.Write([]byte(b.String()))
+	return nil
 }
 
 // writeUserServiceRaw writes <result> with already-escaped XML children.
-func writeUserServiceRaw(w http.ResponseWriter, inner string) {
+func writeUserServiceRaw(w http.ResponseWriter, inner string) error {
 	w.Header().Set("Content-Type", "text/xml")
 	w.WriteHeader(http.StatusOK)
 	w.Write([]byte("<result>" + inner + "</result>\n"))
+	return nil
 }

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/gorilla/mux"
+
+	"xmpprest/httpapi"
 )
 
 // A vCard is XML only: any other body type is refused before anything is
@@ -14,7 +16,7 @@ import (
 func TestVCardRefusesOtherMediaTypes(t *testing.T) {
 	a := &api{}
 	r := mux.NewRouter().UseEncodedPath()
-	a.routesVCard(r)
+	httpapi.Dialect{Routes: a.vcardRoutes(), Errors: a.writeFault}.Mount(r)
 	for _, ct := range []string{"application/json", "text/plain", "no/such; x"} {
 		req := httptest.NewRequest(http.MethodPut, "/users/alice/vcard", strings.NewReader(`{"FN":"x"}`))
 		req.Header.Set("Content-Type", ct)

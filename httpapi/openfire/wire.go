@@ -7,6 +7,7 @@ import (
 
 	"xmpprest/component/fault"
 	"xmpprest/httpapi"
+	"xmpprest/httpapi/ops"
 )
 
 const (
@@ -32,18 +33,26 @@ func errorFormat(r *http.Request) string { return httpapi.ErrorFormat(r, mimeXML
 
 // write answers v with status, as XML or as JSON when the client asks for
 // it. v must be one of the package's entity types (their XML root names and
-// JSON shapes follow Openfire's).
-func (a *api) write(w http.ResponseWriter, r *http.Request, status int, v any) {
+// JSON shapes follow Openfire's). An encoding failure is returned before
+// anything is written.
+func (a *api) write(w http.ResponseWriter, r *http.Request, status int, v any) error {
 	if err := httpapi.Write(w, status, responseFormat(r), v); err != nil {
-		a.fail(w, r, fault.Wrap(fault.Internal, err, "encode the answer"))
+		return fault.Wrap(fault.Internal, err, "encode the answer")
 	}
+	return nil
 }
 
 // created answers 201 with an empty body.
-func created(w http.ResponseWriter) { w.WriteHeader(http.StatusCreated) }
+func created(w http.ResponseWriter) error {
+	w.WriteHeader(http.StatusCreated)
+	return nil
+}
 
 // ok answers 200 with an empty body.
-func ok(w http.ResponseWriter) { w.WriteHeader(http.StatusOK) }
+func ok(w http.ResponseWriter) error {
+	w.WriteHeader(http.StatusOK)
+	return nil
+}
 
 // errorBody is Openfire's error entity.
 type errorBody struct {
@@ -124,17 +133,32 @@ func defaultException(k fault.Kind) string {
 	return exInternal
 }
 
-// failure refines how fail reports an error.
+// failure refines how an error is reported for one kind of call: which
+// exception a fault kind is, and which resource it names.
 type failure struct {
 	// exceptions names the exception per fault kind (e.g. NotFound →
 	// UserNotFoundException).
 	exceptions map[fault.Kind]string
-	// messages replaces the message per fault kind (Openfire's own text,
-	// e.g. "Could not get user"); the fault's message is kept otherwise.
-	messages map[fault.Kind]string
 	// resource names the thing when the fault does not.
 	resource string
 }
+
+// wrap returns err carrying f for the error writer, or nil for nil.
+func (f failure) wrap(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &refinedError{err: err, failure: f}
+}
+
+// refinedError is an error with the failure it is to be reported as.
+type refinedError struct {
+	err     error
+	failure failure
+}
+
+func (e *refinedError) Error() string { return e.err.Error() }
+func (e *refinedError) Unwrap() error { return e.err }
 
 // userFailure is how user endpoints report errors.
 func userFailure(username string) failure {
@@ -144,14 +168,29 @@ func userFailure(username string) failure {
 	}
 }
 
-// fail writes err as Openfire's error body, with the status of its kind.
-func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) {
-	a.failAs(w, r, err, failure{})
+// openfireTexts are Openfire's own exceptions and messages for failures
+// the operations report with a cause (matched with errors.Is); the
+// operations' own message is kept for every other failure.
+var openfireTexts = []struct {
+	cause              error
+	exception, message string
+}{
+	{ops.ErrUserNotFound, exUserNotFound, "Could not get user"},
+	{ops.ErrUserExists, exUserAlreadyExists, "User already exists"},
+	{ops.ErrGroupNotFound, exGroupNotFound, "Could not find group"},
+	{ops.ErrGroupExists, exGroupAlreadyExists, ""},
+	{ops.ErrPropertyNotFound, exPropertyNotFound, "Could not find property"},
 }
 
-// failAs writes err as Openfire's error body, with the exception names,
-// messages and resource of f.
-func (a *api) failAs(w http.ResponseWriter, r *http.Request, err error, f failure) {
+// writeFault is the dialect's error writer: err as Openfire's error body,
+// with the status of its kind, refined by the failure it carries (see
+// failure.wrap) and by openfireTexts.
+func (a *api) writeFault(w http.ResponseWriter, r *http.Request, err error) {
+	var f failure
+	var refined *refinedError
+	if errors.As(err, &refined) {
+		f = refined.failure
+	}
 	var um *httpapi.UnsupportedMediaError
 	if errors.As(err, &um) {
 		a.writeError(w, r, http.StatusUnsupportedMediaType, errorBody{
@@ -160,11 +199,19 @@ func (a *api) failAs(w http.ResponseWriter, r *http.Request, err error, f failur
 	}
 	kind := fault.KindOf(err)
 	body := errorBody{Message: fault.Message(err), Exception: f.exceptions[kind]}
+	for _, t := range openfireTexts {
+		if errors.Is(err, t.cause) {
+			if body.Exception == "" {
+				body.Exception = t.exception
+			}
+			if t.message != "" {
+				body.Message = t.message
+			}
+			break
+		}
+	}
 	if body.Exception == "" {
 		body.Exception = defaultException(kind)
-	}
-	if m := f.messages[kind]; m != "" {
-		body.Message = m
 	}
 	var fe *fault.Error
 	if errors.As(err, &fe) && fe.Resource != "" {
@@ -178,6 +225,15 @@ func (a *api) failAs(w http.ResponseWriter, r *http.Request, err error, f failur
 		a.svc.Log.Warn("openfire API call failed", "path", r.URL.EscapedPath(), "status", status, "error", err.Error())
 	}
 	a.writeError(w, r, status, body)
+}
+
+// fail writes err as Openfire's error body (for handlers not yet returning
+// their errors).
+func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) { a.writeFault(w, r, err) }
+
+// failAs writes err as Openfire's error body, refined by f.
+func (a *api) failAs(w http.ResponseWriter, r *http.Request, err error, f failure) {
+	a.writeFault(w, r, f.wrap(err))
 }
 
 func (a *api) writeError(w http.ResponseWriter, r *http.Request, status int, body errorBody) {

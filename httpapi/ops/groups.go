@@ -16,11 +16,16 @@ import (
 )
 
 // Groups are owned by the component (store.Group): neither Prosody nor
-// ejabberd has group commands. A shared group is made real in its members'
-// rosters through XEP-0356 roster set: every member on a host of this
-// service has every other member as a contact (subscription both) under the
-// group's name; leaving the group or deleting it takes the group's name off
-// those contacts, and removes a contact left with no group at all.
+// ejabberd has group commands. Each group belongs to one host (a tenant):
+// group names are unique per host, and only administrators of the host may
+// change its groups. A shared group is made real in its members' rosters
+// through XEP-0356 roster set: every member on the group's host has every
+// other member as a contact (subscription both) under the group's name;
+// members on another administered host are neither given contacts nor
+// shown as one, unless the group spans all hosts (AllHosts, which only an
+// administrator of every host may set). Leaving the group or deleting it
+// takes the group's name off those contacts, and removes a contact left with
+// no group at all.
 //
 // TODO: Openfire offers group ad-hoc commands (http://jabber.org/protocol/admin#add-group,
 // #get-groups, #get-group-members, #add-group-members, #delete-group-members,
@@ -32,17 +37,22 @@ import (
 // Group is a user group. Members and Admins are bare JIDs; a JID is in one
 // list only (an admin is not listed as a member).
 type Group struct {
+	Host        string // the host the group belongs to; "" means the default host
 	Name        string
 	Description string
 	Shared      bool
-	Admins      []string
-	Members     []string
+	// AllHosts makes a shared group put its members on every administered
+	// host in each other's rosters, not only those on Host.
+	AllHosts bool
+	Admins   []string
+	Members  []string
 }
 
 // GroupChange is the input of UpdateGroup: nil fields stay as they are.
 type GroupChange struct {
 	Description *string
 	Shared      *bool
+	AllHosts    *bool
 	Admins      *[]string
 	Members     *[]string
 }
@@ -51,11 +61,17 @@ type GroupChange struct {
 // the groups and the members' rosters, then writes both.
 func (s *Service) groupLock() *sync.Mutex { return &s.groupMu }
 
-// ErrGroupNotFound is the fault of a missing group (match it with
-// errors.Is; the copies returned name the group).
-var ErrGroupNotFound = fault.New(fault.NotFound, "Could not find group")
+// ErrGroupNotFound is the cause of the fault.NotFound of a missing group,
+// and ErrGroupExists of the fault.Conflict of a group that exists already
+// (match them with errors.Is).
+var (
+	ErrGroupNotFound = fault.New(fault.NotFound, "no such group")
+	ErrGroupExists   = errors.New("the group exists already")
+)
 
-func errGroupNotFound(name string) error { return ErrGroupNotFound.About(name) }
+func errGroupNotFound(name string) error {
+	return fault.Wrap(fault.NotFound, ErrGroupNotFound, "there is no group %q", name).About(name)
+}
 
 // checkGroupName validates a group name: not blank, no control characters,
 // at most 255 characters.
@@ -69,9 +85,14 @@ func checkGroupName(name string) error {
 	return nil
 }
 
-// ListGroups returns every group, sorted by name.
-func (s *Service) ListGroups(ctx context.Context) ([]Group, error) {
-	gs, err := s.Store.Groups(ctx)
+// ListGroups returns every group of host ("" for the default host), sorted
+// by name.
+func (s *Service) ListGroups(ctx context.Context, a Actor, host string) ([]Group, error) {
+	host, err := s.administeredHost(a, host)
+	if err != nil {
+		return nil, err
+	}
+	gs, err := s.Store.Groups(ctx, host)
 	if err != nil {
 		return nil, fault.Wrap(fault.Unavailable, err, "read the groups")
 	}
@@ -82,9 +103,13 @@ func (s *Service) ListGroups(ctx context.Context) ([]Group, error) {
 	return out, nil
 }
 
-// GetGroup returns one group; a missing one is fault.NotFound.
-func (s *Service) GetGroup(ctx context.Context, name string) (Group, error) {
-	g, err := s.Store.Group(ctx, name)
+// GetGroup returns one group of host; a missing one is fault.NotFound.
+func (s *Service) GetGroup(ctx context.Context, a Actor, host, name string) (Group, error) {
+	host, err := s.administeredHost(a, host)
+	if err != nil {
+		return Group{}, err
+	}
+	g, err := s.Store.Group(ctx, host, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return Group{}, errGroupNotFound(name)
 	}
@@ -95,39 +120,75 @@ func (s *Service) GetGroup(ctx context.Context, name string) (Group, error) {
 }
 
 func groupFrom(g store.Group) Group {
-	return Group{Name: g.Name, Description: g.Description, Shared: g.Shared, Admins: g.Admins, Members: g.Members}
+	return Group{Host: g.Host, Name: g.Name, Description: g.Description, Shared: g.Shared, AllHosts: g.AllHosts,
+		Admins: g.Admins, Members: g.Members}
+}
+
+// roomGroup returns a group a chat room names: groups given affiliations
+// with rooms are those of the default host.
+func (s *Service) roomGroup(ctx context.Context, name string) (store.Group, error) {
+	return s.Store.Group(ctx, s.Link.DefaultHost().String(), name)
+}
+
+// mayShareAcrossHosts refuses AllHosts to an actor that does not
+// administer every host.
+func (s *Service) mayShareAcrossHosts(a Actor, allHosts bool) error {
+	if !allHosts {
+		return nil
+	}
+	if err := s.mayAdministerAll(a); err != nil {
+		return fault.Wrap(fault.Denied, err, "only an administrator of every host may share a group across hosts")
+	}
+	return nil
 }
 
 // CreateGroup creates a group; an existing one is fault.Conflict. Members
 // on this service's hosts must exist; other JIDs are kept as they are.
 func (s *Service) CreateGroup(ctx context.Context, a Actor, g Group) error {
+	host, err := s.administeredHost(a, g.Host)
+	if err != nil {
+		return err
+	}
+	if err := s.mayShareAcrossHosts(a, g.AllHosts); err != nil {
+		return err
+	}
 	if err := checkGroupName(g.Name); err != nil {
 		return err
 	}
 	if err := checkFreeText("group description", g.Description, maxDescriptionLength); err != nil {
 		return err
 	}
-	admins, members, err := s.memberLists(g.Name, g.Admins, g.Members)
+	admins, members, err := s.memberLists(host, g.Name, g.Admins, g.Members)
 	if err != nil {
 		return err
 	}
 	mu := s.groupLock()
 	mu.Lock()
 	defer mu.Unlock()
-	if _, err := s.Store.Group(ctx, g.Name); err == nil {
-		return fault.New(fault.Conflict, "Could not create a group: %q already exists", g.Name).About(g.Name)
+	if _, err := s.Store.Group(ctx, host, g.Name); err == nil {
+		return fault.Wrap(fault.Conflict, ErrGroupExists, "group %q already exists", g.Name).About(g.Name)
 	} else if !errors.Is(err, store.ErrNotFound) {
 		return fault.Wrap(fault.Unavailable, err, "read group %q", g.Name)
 	}
 	if err := s.mustAllExist(ctx, g.Name, append(admins, members...)); err != nil {
 		return err
 	}
-	after := store.Group{Name: g.Name, Description: g.Description, Shared: g.Shared, Admins: admins, Members: members}
-	return s.changeGroups(ctx, a, []groupEdit{{after: &after}}, "", "created group "+g.Name, describeGroup(after))
+	after := store.Group{Host: host, Name: g.Name, Description: g.Description, Shared: g.Shared, AllHosts: g.AllHosts,
+		Admins: admins, Members: members}
+	return s.changeGroups(ctx, a, host, []groupEdit{{after: &after}}, "", "created group "+g.Name, describeGroup(after))
 }
 
-// UpdateGroup changes a group; a missing one is fault.NotFound.
-func (s *Service) UpdateGroup(ctx context.Context, a Actor, name string, c GroupChange) error {
+// UpdateGroup changes a group of host; a missing one is fault.NotFound.
+func (s *Service) UpdateGroup(ctx context.Context, a Actor, host, name string, c GroupChange) error {
+	host, err := s.administeredHost(a, host)
+	if err != nil {
+		return err
+	}
+	if c.AllHosts != nil {
+		if err := s.mayShareAcrossHosts(a, *c.AllHosts); err != nil {
+			return err
+		}
+	}
 	if c.Description != nil {
 		if err := checkFreeText("group description", *c.Description, maxDescriptionLength); err != nil {
 			return err
@@ -136,12 +197,19 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, name string, c Group
 	mu := s.groupLock()
 	mu.Lock()
 	defer mu.Unlock()
-	before, err := s.Store.Group(ctx, name)
+	before, err := s.Store.Group(ctx, host, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return errGroupNotFound(name)
 	}
 	if err != nil {
 		return fault.Wrap(fault.Unavailable, err, "read group %q", name)
+	}
+	if before.AllHosts && c.AllHosts == nil {
+		// Changing the members of a group that spans hosts changes the
+		// rosters of every host.
+		if err := s.mayShareAcrossHosts(a, true); err != nil {
+			return err
+		}
 	}
 	after := before
 	if c.Description != nil {
@@ -150,6 +218,9 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, name string, c Group
 	if c.Shared != nil {
 		after.Shared = *c.Shared
 	}
+	if c.AllHosts != nil {
+		after.AllHosts = *c.AllHosts
+	}
 	admins, members := before.Admins, before.Members
 	if c.Admins != nil {
 		admins = *c.Admins
@@ -157,52 +228,62 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, name string, c Group
 	if c.Members != nil {
 		members = *c.Members
 	}
-	after.Admins, after.Members, err = s.memberLists(name, admins, members)
+	after.Admins, after.Members, err = s.memberLists(host, name, admins, members)
 	if err != nil {
 		return err
 	}
 	if err := s.mustAllExist(ctx, name, added(before.Everyone(), after.Everyone())); err != nil {
 		return err
 	}
-	return s.changeGroups(ctx, a, []groupEdit{{before: &before, after: &after}}, "", "updated group "+name, describeGroup(after))
+	return s.changeGroups(ctx, a, host, []groupEdit{{before: &before, after: &after}}, "", "updated group "+name, describeGroup(after))
 }
 
-// DeleteGroup deletes a group; a missing one is fault.NotFound.
-func (s *Service) DeleteGroup(ctx context.Context, a Actor, name string) error {
+// DeleteGroup deletes a group of host; a missing one is fault.NotFound.
+func (s *Service) DeleteGroup(ctx context.Context, a Actor, host, name string) error {
+	host, err := s.administeredHost(a, host)
+	if err != nil {
+		return err
+	}
 	mu := s.groupLock()
 	mu.Lock()
 	defer mu.Unlock()
-	before, err := s.Store.Group(ctx, name)
+	before, err := s.Store.Group(ctx, host, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return errGroupNotFound(name)
 	}
 	if err != nil {
 		return fault.Wrap(fault.Unavailable, err, "read group %q", name)
 	}
-	return s.changeGroups(ctx, a, []groupEdit{{before: &before}}, "", "deleted group "+name, "")
+	if before.AllHosts {
+		if err := s.mayShareAcrossHosts(a, true); err != nil {
+			return err
+		}
+	}
+	return s.changeGroups(ctx, a, host, []groupEdit{{before: &before}}, "", "deleted group "+name, "")
 }
 
-// UserGroups returns the names of the groups a user is in; a missing user
-// is fault.NotFound.
-func (s *Service) UserGroups(ctx context.Context, username string) ([]string, error) {
-	j, err := s.UserJID(username, "")
+// UserGroups returns the names of the groups of its host a user is in; a
+// missing user is fault.NotFound.
+func (s *Service) UserGroups(ctx context.Context, a Actor, username string) ([]string, error) {
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return nil, err
 	}
 	if err := s.mustExist(ctx, j, username); err != nil {
 		return nil, err
 	}
-	names, err := s.Store.GroupsOf(ctx, j.String())
+	names, err := s.Store.GroupsOf(ctx, j.Domainpart(), j.String())
 	if err != nil {
 		return nil, fault.Wrap(fault.Unavailable, err, "read the groups of %s", j)
 	}
 	return names, nil
 }
 
-// AddUserToGroups makes a user a member of each group, creating the groups
-// that do not exist (not shared, no description), as Openfire does.
+// AddUserToGroups makes a user a member of each group of its host,
+// creating the groups that do not exist (not shared, no description), as
+// Openfire does.
 func (s *Service) AddUserToGroups(ctx context.Context, a Actor, username string, names []string) error {
-	j, err := s.UserJID(username, "")
+	j, err := s.administeredUser(a, username)
 	if err != nil {
 		return err
 	}
@@ -220,12 +301,13 @@ func (s *Service) AddUserToGroups(ctx context.Context, a Actor, username string,
 	mu := s.groupLock()
 	mu.Lock()
 	defer mu.Unlock()
+	host := j.Domainpart()
 	var edits []groupEdit
 	for _, n := range dedupe(names) {
-		before, err := s.Store.Group(ctx, n)
+		before, err := s.Store.Group(ctx, host, n)
 		switch {
 		case errors.Is(err, store.ErrNotFound):
-			edits = append(edits, groupEdit{after: &store.Group{Name: n, Members: []string{j.String()}, Admins: []string{}}})
+			edits = append(edits, groupEdit{after: &store.Group{Host: host, Name: n, Members: []string{j.String()}, Admins: []string{}}})
 		case err != nil:
 			return fault.Wrap(fault.Unavailable, err, "read group %q", n)
 		case contains(before.Everyone(), j.String()):
@@ -239,27 +321,33 @@ func (s *Service) AddUserToGroups(ctx context.Context, a Actor, username string,
 	if len(edits) == 0 {
 		return nil
 	}
-	return s.changeGroups(ctx, a, edits, j.Localpart(),
+	return s.changeGroups(ctx, a, host, edits, j.Localpart(),
 		fmt.Sprintf("added %s to groups %s", j, strings.Join(dedupe(names), ", ")), "")
 }
 
-// RemoveUserFromGroups takes a user out of each group; a group that does
-// not exist is fault.NotFound (and nothing is changed). A user not in a
-// group is not an error.
+// RemoveUserFromGroups takes a user out of each group of its host; a group
+// that does not exist is fault.NotFound (and nothing is changed). A user
+// not in a group is not an error.
 func (s *Service) RemoveUserFromGroups(ctx context.Context, a Actor, username string, names []string) error {
-	j, err := s.UserJID(username, "")
+	j, err := s.administeredUser(a, username)
 	if err != nil {
 		return err
 	}
 	if len(names) == 0 {
 		return fault.New(fault.BadRequest, "no group names given").About(username)
 	}
+	return s.leaveGroups(ctx, a, j, j.Domainpart(), names)
+}
+
+// leaveGroups takes j out of the groups of host named; a group that does
+// not exist is fault.NotFound (and nothing is changed).
+func (s *Service) leaveGroups(ctx context.Context, a Actor, j jid.JID, host string, names []string) error {
 	mu := s.groupLock()
 	mu.Lock()
 	defer mu.Unlock()
 	var edits []groupEdit
 	for _, n := range dedupe(names) {
-		before, err := s.Store.Group(ctx, n)
+		before, err := s.Store.Group(ctx, host, n)
 		if errors.Is(err, store.ErrNotFound) {
 			return errGroupNotFound(n)
 		}
@@ -277,23 +365,62 @@ func (s *Service) RemoveUserFromGroups(ctx context.Context, a Actor, username st
 	if len(edits) == 0 {
 		return nil
 	}
-	return s.changeGroups(ctx, a, edits, j.Localpart(),
+	return s.changeGroups(ctx, a, host, edits, j.Localpart(),
 		fmt.Sprintf("removed %s from groups %s", j, strings.Join(dedupe(names), ", ")), "")
+}
+
+// SetUserGroups makes a user a member of exactly the groups named (of its
+// host): it leaves the others, then joins these (creating the missing
+// ones). If joining fails, the groups left are joined again (a failure of
+// that undo is logged), so the user ends where it started.
+func (s *Service) SetUserGroups(ctx context.Context, a Actor, username string, names []string) error {
+	j, err := s.administeredUser(a, username)
+	if err != nil {
+		return err
+	}
+	current, err := s.UserGroups(ctx, a, j.String())
+	if err != nil {
+		return err
+	}
+	var leave []string
+	for _, g := range current {
+		if !contains(names, g) {
+			leave = append(leave, g)
+		}
+	}
+	if len(leave) > 0 {
+		if err := s.RemoveUserFromGroups(ctx, a, j.String(), leave); err != nil {
+			return err
+		}
+	}
+	join := added(current, dedupe(names))
+	if len(join) == 0 {
+		return nil
+	}
+	if err := s.AddUserToGroups(ctx, a, j.String(), join); err != nil {
+		if len(leave) > 0 {
+			s.undo(ctx, "rejoin the groups left by a failed change of groups", func(ctx context.Context) error {
+				return s.AddUserToGroups(ctx, a, j.String(), leave)
+			})
+		}
+		return err
+	}
+	return nil
 }
 
 // maxDescriptionLength bounds group descriptions, in characters.
 const maxDescriptionLength = 4000
 
 // memberLists validates and normalizes admins and members: each a username
-// (of the default host) or a JID, made a bare JID; an admin listed as a
+// (of the group's host) or a JID, made a bare JID; an admin listed as a
 // member too is an admin only.
-func (s *Service) memberLists(group string, admins, members []string) (a, m []string, err error) {
+func (s *Service) memberLists(host, group string, admins, members []string) (a, m []string, err error) {
 	norm := func(list []string) ([]string, error) {
 		out := make([]string, 0, len(list))
 		for _, v := range list {
-			j, err := s.memberJID(v)
+			j, err := s.memberJID(host, v)
 			if err != nil {
-				return nil, fault.Wrap(fault.BadRequest, err, "Cannot parse a member value as a JID: %q", v).About(group)
+				return nil, fault.Wrap(fault.BadRequest, err, "%q is not a username or JID a group member can have", v).About(group)
 			}
 			out = append(out, j.String())
 		}
@@ -312,11 +439,11 @@ func (s *Service) memberLists(group string, admins, members []string) (a, m []st
 }
 
 // memberJID reads a group member: a JID when it contains @, else a
-// username of the default host.
-func (s *Service) memberJID(v string) (jid.JID, error) {
+// username of host.
+func (s *Service) memberJID(host, v string) (jid.JID, error) {
 	v = strings.TrimSpace(v)
 	if !strings.Contains(v, "@") {
-		return s.UserJID(v, "")
+		return s.UserJID(v, host)
 	}
 	j, err := jid.Parse(v)
 	if err != nil {
@@ -352,11 +479,12 @@ type groupEdit struct {
 	before, after *store.Group
 }
 
-// changeGroups carries out group edits: first the roster changes they mean
-// for shared groups, then the store with the audit record. If a roster
-// change fails, the ones made are undone and nothing is recorded; if the
-// store fails, the roster changes are undone. The caller holds the group lock.
-func (s *Service) changeGroups(ctx context.Context, a Actor, edits []groupEdit, username, summary, details string) error {
+// changeGroups carries out group edits of host: first the roster changes
+// they mean for shared groups, then the store with the audit record. If a
+// roster change fails, the ones made are undone and nothing is recorded; if
+// the store fails, the roster changes are undone. The caller holds the
+// group lock.
+func (s *Service) changeGroups(ctx context.Context, a Actor, host string, edits []groupEdit, username, summary, details string) error {
 	plan, err := s.planRosters(ctx, edits)
 	if err != nil {
 		return err
@@ -383,7 +511,7 @@ func (s *Service) changeGroups(ctx context.Context, a Actor, edits []groupEdit, 
 	err = s.Store.Update(ctx, func(tx *store.Tx) error {
 		for _, e := range edits {
 			if e.after == nil {
-				if _, err := tx.DeleteGroup(ctx, e.before.Name); err != nil {
+				if _, err := tx.DeleteGroup(ctx, e.before.Host, e.before.Name); err != nil {
 					return err
 				}
 				continue
@@ -392,13 +520,16 @@ func (s *Service) changeGroups(ctx context.Context, a Actor, edits []groupEdit, 
 				return err
 			}
 		}
-		return s.audit(ctx, tx, a, username, summary, details)
+		return s.auditOn(ctx, tx, a, host, username, summary, details)
 	})
 	if err != nil {
 		revert()
 		return fault.Wrap(fault.Unavailable, err, "could not record the group change; nothing was changed")
 	}
-	s.syncRoomGroups(ctx, edits) // chat rooms the group is affiliated with (muc_groups.go)
+	if host == s.Link.DefaultHost().String() {
+		// Chat rooms name groups of the default host (see roomGroup).
+		s.syncRoomGroups(ctx, edits) // muc_groups.go
+	}
 	return nil
 }
 
@@ -413,20 +544,27 @@ type rosterStep struct {
 type sharedPair struct{ user, contact, group string }
 
 // sharedPairs lists the pairs a shared group puts in rosters: every member
-// on this service's hosts sees every other member.
+// on the group's host (on every administered host when it spans hosts)
+// sees every other member, except members of another administered host a
+// group that does not span hosts keeps apart. Members elsewhere (on other
+// servers) are seen but have no roster here.
 func (s *Service) sharedPairs(g *store.Group) map[sharedPair]bool {
 	out := map[sharedPair]bool{}
 	if g == nil || !g.Shared {
 		return out
 	}
+	// inTenant: a member on one of this service's hosts the group reaches.
+	inTenant := func(domain string) bool { return s.IsHost(domain) && (g.AllHosts || domain == g.Host) }
+	visible := func(domain string) bool { return inTenant(domain) || !s.IsHost(domain) }
 	all := g.Everyone()
 	for _, u := range all {
 		uj, err := jid.Parse(u)
-		if err != nil || !s.IsHost(uj.Domainpart()) {
+		if err != nil || !inTenant(uj.Domainpart()) {
 			continue
 		}
 		for _, c := range all {
-			if c != u {
+			cj, err := jid.Parse(c)
+			if c != u && err == nil && visible(cj.Domainpart()) {
 				out[sharedPair{u, c, g.Name}] = true
 			}
 		}
@@ -536,6 +674,9 @@ func (s *Service) displayName(ctx context.Context, j jid.JID) string {
 
 func describeGroup(g store.Group) string {
 	parts := []string{fmt.Sprintf("shared=%t", g.Shared)}
+	if g.AllHosts {
+		parts = append(parts, "all hosts")
+	}
 	if len(g.Admins) > 0 {
 		parts = append(parts, "admins="+strings.Join(g.Admins, ","))
 	}

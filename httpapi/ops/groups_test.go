@@ -21,7 +21,7 @@ func offlineService() *Service {
 
 func TestMemberLists(t *testing.T) {
 	s := offlineService()
-	admins, members, err := s.memberLists("G", []string{"carol", "Carol@Example.org"},
+	admins, members, err := s.memberLists("example.org", "G", []string{"carol", "Carol@Example.org"},
 		[]string{"bob", "alice@example.org", "carol", "dave@remote.example", "bob@example.org/phone"})
 	if err != nil {
 		t.Fatal(err)
@@ -33,7 +33,7 @@ func TestMemberLists(t *testing.T) {
 		t.Errorf("members = %v (an admin is not also a member; a full JID counts as its bare JID)", members)
 	}
 	for _, bad := range []string{"a@b@c", "@example.org", "", "example.org/x@"} {
-		if _, _, err := s.memberLists("G", nil, []string{bad}); !fault.Is(err, fault.BadRequest) {
+		if _, _, err := s.memberLists("example.org", "G", nil, []string{bad}); !fault.Is(err, fault.BadRequest) {
 			t.Errorf("member %q: want BadRequest, got %v", bad, err)
 		}
 	}
@@ -54,7 +54,7 @@ func TestCheckGroupName(t *testing.T) {
 
 func TestSharedPairs(t *testing.T) {
 	s := offlineService()
-	g := &store.Group{Name: "G", Shared: true, Admins: []string{"carol@example.org"},
+	g := &store.Group{Host: "example.org", Name: "G", Shared: true, Admins: []string{"carol@example.org"},
 		Members: []string{"alice@example.org", "dave@remote.example"}}
 	got := s.sharedPairs(g)
 	want := map[sharedPair]bool{

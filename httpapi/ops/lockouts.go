@@ -11,7 +11,7 @@ import (
 // server that does not offer disable-user is a fault.NotSupported naming
 // the command; nothing is changed then.
 func (s *Service) LockOut(ctx context.Context, a Actor, username string) error {
-	j, err := s.UserJID(username, "")
+	j, err := s.administeredUser(a, username)
 	if err != nil {
 		return err
 	}
@@ -27,13 +27,13 @@ func (s *Service) LockOut(ctx context.Context, a Actor, username string) error {
 		ended = "but could not end its sessions: " + fault.Message(err)
 	}
 	return s.Store.Update(ctx, func(tx *store.Tx) error {
-		return s.audit(ctx, tx, a, j.Localpart(), "locked out user "+j.String(), ended)
+		return s.auditOn(ctx, tx, a, j.Domainpart(), j.Localpart(), "locked out user "+j.String(), ended)
 	})
 }
 
 // Unlock lifts a lockout (reenable-user).
 func (s *Service) Unlock(ctx context.Context, a Actor, username string) error {
-	j, err := s.UserJID(username, "")
+	j, err := s.administeredUser(a, username)
 	if err != nil {
 		return err
 	}
@@ -44,6 +44,6 @@ func (s *Service) Unlock(ctx context.Context, a Actor, username string) error {
 		return err
 	}
 	return s.Store.Update(ctx, func(tx *store.Tx) error {
-		return s.audit(ctx, tx, a, j.Localpart(), "unlocked user "+j.String(), "")
+		return s.auditOn(ctx, tx, a, j.Domainpart(), j.Localpart(), "unlocked user "+j.String(), "")
 	})
 }

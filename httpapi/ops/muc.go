@@ -105,7 +105,7 @@ const roomReadConcurrency = 4
 func (s *Service) muc() *muc.Client {
 	s.mucOnce.Do(func() {
 		if s.MUC == nil {
-			s.MUC = muc.New(s.Link, s.Adhoc)
+			s.MUC = s.newMUC()
 		}
 	})
 	return s.MUC
@@ -508,7 +508,7 @@ func rank(a muc.Affiliation) int {
 func (s *Service) groupAffiliations(ctx context.Context, groups []store.RoomGroup) (map[string]muc.Affiliation, error) {
 	out := map[string]muc.Affiliation{}
 	for _, rg := range groups {
-		g, err := s.Store.Group(ctx, rg.Group)
+		g, err := s.roomGroup(ctx, rg.Group)
 		if errors.Is(err, store.ErrNotFound) {
 			continue
 		}
@@ -1037,7 +1037,7 @@ func (s *Service) InviteToRoom(ctx context.Context, a Actor, service, name strin
 			js = append(js, j.String())
 			continue
 		}
-		if g, err := s.Store.Group(ctx, t); err == nil {
+		if g, err := s.roomGroup(ctx, t); err == nil {
 			js = append(js, g.Everyone()...)
 			continue
 		}
@@ -1097,7 +1097,7 @@ func (s *Service) groupMembers(ctx context.Context, name string) ([]string, erro
 	if strings.TrimSpace(name) == "" {
 		return nil, fault.New(fault.BadRequest, "an empty group name was given")
 	}
-	g, err := s.Store.Group(ctx, name)
+	g, err := s.roomGroup(ctx, name)
 	if errors.Is(err, store.ErrNotFound) {
 		return nil, errGroupNotFound(name)
 	}

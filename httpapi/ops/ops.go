@@ -10,8 +10,10 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"time"
 
 	"mellium.im/xmpp/jid"
+	"mellium.im/xmpp/stanza"
 
 	"xmpprest/adhoc"
 	"xmpprest/component"
@@ -20,10 +22,42 @@ import (
 	"xmpprest/store"
 )
 
+// Link is what the operations use of the component's link to the XMPP
+// server (a *component.Link; a fake in tests).
+type Link interface {
+	Domain() jid.JID
+	Hosts() []jid.JID
+	DefaultHost() jid.JID
+	Timeout() time.Duration
+	Up() bool
+	Capabilities() *component.Capabilities
+	RosterGet(ctx context.Context, user jid.JID) ([]component.RosterItem, error)
+	RosterSet(ctx context.Context, user jid.JID, item component.RosterItem) error
+	PrivilegedIQ(ctx context.Context, user jid.JID, typ stanza.IQType, ns string, payload, result any) error
+}
+
+// Commands is what the operations use of the XEP-0133 commands (an
+// *adhoc.Client; a fake in tests).
+type Commands interface {
+	Offers(host, node string) (offered, known bool)
+	Execute(ctx context.Context, req adhoc.Request) (*adhoc.Command, error)
+	AddUser(ctx context.Context, u adhoc.NewUser) error
+	DeleteUser(ctx context.Context, user jid.JID) error
+	ChangePassword(ctx context.Context, user jid.JID, password string) error
+	UserExists(ctx context.Context, user jid.JID) (bool, error)
+	EndSessions(ctx context.Context, user jid.JID) error
+	DisableUser(ctx context.Context, user jid.JID) error
+	ReenableUser(ctx context.Context, user jid.JID) error
+	RegisteredUsers(ctx context.Context, host jid.JID) ([]string, error)
+	UserStats(ctx context.Context, user jid.JID) (adhoc.UserStats, error)
+	UserRoster(ctx context.Context, user jid.JID) ([]adhoc.RosterItem, error)
+	Announce(ctx context.Context, host jid.JID, subject, body string) error
+}
+
 // Service carries out the operations.
 type Service struct {
-	Link  *component.Link
-	Adhoc *adhoc.Client
+	Link  Link
+	Adhoc Commands
 	Store *store.Store
 	Log   *slog.Logger
 	// Node names this instance in the audit log and clustering answers.
@@ -67,6 +101,77 @@ func (s *Service) UserJID(username, host string) (jid.JID, error) {
 	return j, nil
 }
 
+// newMUC makes the chat-room client from the link and the ad-hoc client
+// (the real ones; chat rooms are not served over fakes).
+func (s *Service) newMUC() *muc.Client {
+	l, _ := s.Link.(*component.Link)
+	ad, _ := s.Adhoc.(*adhoc.Client)
+	return muc.New(l, ad)
+}
+
+// host returns the host named, or the default host for "": a fault.BadRequest
+// when it is not one this service administers.
+func (s *Service) host(name string) (string, error) {
+	if name == "" {
+		return s.Link.DefaultHost().String(), nil
+	}
+	h, err := jid.Parse(name)
+	if err != nil || h.Localpart() != "" || h.Resourcepart() != "" || !s.IsHost(h.String()) {
+		return "", fault.New(fault.BadRequest, "%q is not a host this service administers (%s)", name, s.hostList()).About(name)
+	}
+	return h.String(), nil
+}
+
+// administeredHost returns the host named ("" for the default) when a may
+// administer it.
+func (s *Service) administeredHost(a Actor, name string) (string, error) {
+	host, err := s.host(name)
+	if err != nil {
+		return "", err
+	}
+	if err := a.MayAdminister(host); err != nil {
+		return "", err
+	}
+	return host, nil
+}
+
+// mayAdministerAll returns nil when a may administer every host this
+// service administers.
+func (s *Service) mayAdministerAll(a Actor) error {
+	for _, h := range s.Link.Hosts() {
+		if err := a.MayAdminister(h.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// userOf resolves username (see UserJID) when a may act on that account.
+func (s *Service) userOf(a Actor, username string) (jid.JID, error) {
+	j, err := s.UserJID(username, "")
+	if err != nil {
+		return jid.JID{}, err
+	}
+	if err := a.MayActOn(j); err != nil {
+		return jid.JID{}, err
+	}
+	return j, nil
+}
+
+// administeredUser resolves username (see UserJID) when a may administer
+// its host: creating, deleting and locking out accounts is an
+// administrator's business, not the user's own.
+func (s *Service) administeredUser(a Actor, username string) (jid.JID, error) {
+	j, err := s.UserJID(username, "")
+	if err != nil {
+		return jid.JID{}, err
+	}
+	if err := a.MayAdminister(j.Domainpart()); err != nil {
+		return jid.JID{}, err
+	}
+	return j, nil
+}
+
 // IsHost reports whether domain is one of the configured hosts.
 func (s *Service) IsHost(domain string) bool {
 	for _, h := range s.Link.Hosts() {
@@ -85,10 +190,16 @@ func (s *Service) hostList() string {
 	return strings.Join(hs, ", ")
 }
 
-// audit writes an audit record in tx for a change made by actor.
+// audit writes an audit record in tx for a change made by actor that
+// concerns no host in particular.
 func (s *Service) audit(ctx context.Context, tx *store.Tx, a Actor, username, summary, details string) error {
+	return s.auditOn(ctx, tx, a, "", username, summary, details)
+}
+
+// auditOn writes an audit record in tx for a change made by actor on host.
+func (s *Service) auditOn(ctx context.Context, tx *store.Tx, a Actor, host, username, summary, details string) error {
 	return tx.Audit(ctx, store.AuditEntry{
-		Actor: a.Name, Username: username, Summary: summary, Details: details,
+		Actor: a.Name, Host: host, Username: username, Summary: summary, Details: details,
 		ClientAddress: a.ClientAddress, Node: s.Node, RequestID: a.RequestID,
 	})
 }

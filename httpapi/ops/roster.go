@@ -46,8 +46,8 @@ var subscriptions = map[string]bool{"none": true, "to": true, "from": true, "bot
 
 // Roster returns a user's roster, read through XEP-0356 where the server
 // grants roster get, and through the get-user-roster command otherwise.
-func (s *Service) Roster(ctx context.Context, username string) ([]RosterItem, error) {
-	j, err := s.UserJID(username, "")
+func (s *Service) Roster(ctx context.Context, a Actor, username string) ([]RosterItem, error) {
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return nil, err
 	}
@@ -142,7 +142,7 @@ func findItem(items []RosterItem, contact jid.JID) *RosterItem {
 // contact already there is a fault.Conflict. An empty Subscription means
 // none.
 func (s *Service) AddRosterItem(ctx context.Context, a Actor, username string, it RosterItem) error {
-	user, err := s.UserJID(username, "")
+	user, err := s.userOf(a, username)
 	if err != nil {
 		return err
 	}
@@ -183,7 +183,7 @@ func (s *Service) AddRosterItem(ctx context.Context, a Actor, username string, i
 // UpdateRosterItem changes a contact of a user's roster; a contact not
 // there is a fault.NotFound. Subscription "remove" deletes it.
 func (s *Service) UpdateRosterItem(ctx context.Context, a Actor, username, contactStr string, c RosterChange) error {
-	user, err := s.UserJID(username, "")
+	user, err := s.userOf(a, username)
 	if err != nil {
 		return err
 	}
@@ -239,7 +239,7 @@ func (s *Service) UpdateRosterItem(ctx context.Context, a Actor, username, conta
 // DeleteRosterItem removes a contact from a user's roster; a contact not
 // there is a fault.NotFound.
 func (s *Service) DeleteRosterItem(ctx context.Context, a Actor, username, contactStr string) error {
-	user, err := s.UserJID(username, "")
+	user, err := s.userOf(a, username)
 	if err != nil {
 		return err
 	}
@@ -278,7 +278,7 @@ func aboutRoster(err error, username string) error {
 // logged, not reported as a failure of the change.
 func (s *Service) auditXMPPChange(ctx context.Context, a Actor, user jid.JID, summary, details string) {
 	err := s.Store.Update(ctx, func(tx *store.Tx) error {
-		return s.audit(ctx, tx, a, user.Localpart(), summary, details)
+		return s.auditOn(ctx, tx, a, user.Domainpart(), user.Localpart(), summary, details)
 	})
 	if err != nil && s.Log != nil {
 		s.Log.Error("could not record a roster change in the audit log", "summary", summary, "error", err)

@@ -29,13 +29,16 @@ type Session struct {
 	Priority *int
 }
 
-// Sessions lists the sessions of every online user of the default host:
-// get-online-users-list, then user-stats per user for resources and IP
-// addresses. Prosody's list "details" add each session's presence and
-// priority.
-func (s *Service) Sessions(ctx context.Context) ([]Session, error) {
-	host := s.Link.DefaultHost()
-	reply, err := s.Adhoc.Execute(ctx, adhoc.Request{Host: host, Node: adhoc.NodeGetOnlineUsersList, Args: []adhoc.Arg{
+// Sessions lists the sessions of every online user of host ("" for the
+// default host): get-online-users-list, then user-stats per user for
+// resources and IP addresses. Prosody's list "details" add each session's
+// presence and priority.
+func (s *Service) Sessions(ctx context.Context, a Actor, host string) ([]Session, error) {
+	host, err := s.administeredHost(a, host)
+	if err != nil {
+		return nil, err
+	}
+	reply, err := s.Adhoc.Execute(ctx, adhoc.Request{Host: jid.MustParse(host), Node: adhoc.NodeGetOnlineUsersList, Args: []adhoc.Arg{
 		{Names: []string{"max_items"}, Values: []string{"all"}, Optional: true},
 		{Names: []string{"details"}, Values: []string{"1"}, Optional: true},
 	}})
@@ -144,8 +147,8 @@ func parseOnlineUsers(f *adhoc.Form) (users []jid.JID, details map[string]Sessio
 
 // UserSessions lists one user's sessions (user-stats). A user that does
 // not exist or is offline has none.
-func (s *Service) UserSessions(ctx context.Context, username string) ([]Session, error) {
-	j, err := s.UserJID(username, "")
+func (s *Service) UserSessions(ctx context.Context, a Actor, username string) ([]Session, error) {
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return nil, err
 	}
@@ -193,23 +196,10 @@ func hostOnly(addr string) string {
 	return strings.Trim(addr, "[]")
 }
 
-// SessionCount counts the users online on the default host.
-func (s *Service) SessionCount(ctx context.Context) (int, error) {
-	host := s.Link.DefaultHost()
-	if offered, known := s.Adhoc.Offers(host.String(), adhoc.NodeGetOnlineUsersNum); !known || offered {
-		return s.Adhoc.OnlineUsersNum(ctx, host)
-	}
-	users, err := s.Adhoc.OnlineUsers(ctx, host)
-	if err != nil {
-		return 0, err
-	}
-	return len(users), nil
-}
-
-// SessionTotal counts the sessions (connected resources) on the default
-// host.
-func (s *Service) SessionTotal(ctx context.Context) (int, error) {
-	ss, err := s.Sessions(ctx)
+// SessionTotal counts the sessions (connected resources) on host ("" for
+// the default host).
+func (s *Service) SessionTotal(ctx context.Context, a Actor, host string) (int, error) {
+	ss, err := s.Sessions(ctx, a, host)
 	if err != nil {
 		return 0, err
 	}
@@ -220,7 +210,7 @@ func (s *Service) SessionTotal(ctx context.Context) (int, error) {
 // not online is no error; one without an account is fault.NotFound, and
 // nothing is recorded.
 func (s *Service) KickUser(ctx context.Context, a Actor, username string) error {
-	j, err := s.UserJID(username, "")
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return err
 	}
@@ -231,6 +221,6 @@ func (s *Service) KickUser(ctx context.Context, a Actor, username string) error 
 		return err
 	}
 	return s.Store.Update(ctx, func(tx *store.Tx) error {
-		return s.audit(ctx, tx, a, j.Localpart(), "ended the sessions of "+j.String(), "")
+		return s.auditOn(ctx, tx, a, j.Domainpart(), j.Localpart(), "ended the sessions of "+j.String(), "")
 	})
 }

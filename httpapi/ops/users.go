@@ -40,6 +40,9 @@ type NewUser struct {
 	Name       string
 	Email      string
 	Properties []Property
+	// Groups are groups of the user's host to put the new account in
+	// (created when missing); if that fails the account is deleted again.
+	Groups []string
 }
 
 // UserChange is the input of UpdateUser: nil fields stay as they are.
@@ -65,27 +68,32 @@ type UserFilter struct {
 // after the request's own deadline may have passed.
 const timeoutSlack = 2 * time.Second
 
+// ErrUserNotFound is the cause of the fault.NotFound of an account that
+// does not exist, and ErrUserExists of the fault.Conflict of one that does
+// already (match them with errors.Is).
+var (
+	ErrUserNotFound = errors.New("no such user")
+	ErrUserExists   = errors.New("the user exists already")
+)
+
 // errUserNotFound is the fault of a missing account.
 func errUserNotFound(username string) error {
-	return fault.New(fault.NotFound, "Could not get user").About(username)
+	return fault.Wrap(fault.NotFound, ErrUserNotFound, "there is no user %s", username).About(username)
 }
 
 // ListUsers lists the accounts of a host through get-registered-users-list,
 // with the component's metadata, sorted by username. A server without the
 // command is a fault.NotSupported naming it: a partial list is never given.
-func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
-	host := s.Link.DefaultHost()
-	if f.Host != "" {
-		h, err := jid.Parse(f.Host)
-		if err != nil || !s.IsHost(h.String()) {
-			return nil, fault.New(fault.BadRequest, "%q is not a host this service administers (%s)", f.Host, s.hostList())
-		}
-		host = h
+// The actor must administer the host.
+func (s *Service) ListUsers(ctx context.Context, a Actor, f UserFilter) ([]User, error) {
+	host, err := s.administeredHost(a, f.Host)
+	if err != nil {
+		return nil, err
 	}
 	if f.PropertyValue != "" && f.PropertyKey == "" {
 		return nil, fault.New(fault.BadRequest, "propertyValue needs propertyKey")
 	}
-	jids, err := s.Adhoc.RegisteredUsers(ctx, host)
+	jids, err := s.Adhoc.RegisteredUsers(ctx, jid.MustParse(host))
 	if err != nil {
 		return nil, err
 	}
@@ -101,6 +109,9 @@ func (s *Service) ListUsers(ctx context.Context, f UserFilter) ([]User, error) {
 			continue // not a JID: nothing a caller could address
 		}
 		j = j.Bare()
+		if j.Domainpart() != host {
+			continue
+		}
 		if search != "" && !strings.Contains(strings.ToLower(j.Localpart()), search) {
 			continue
 		}
@@ -132,8 +143,8 @@ func userFrom(j jid.JID, m store.UserMeta) User {
 }
 
 // GetUser returns one account; a missing one is fault.NotFound.
-func (s *Service) GetUser(ctx context.Context, username string) (User, error) {
-	j, err := s.UserJID(username, "")
+func (s *Service) GetUser(ctx context.Context, a Actor, username string) (User, error) {
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return User{}, err
 	}
@@ -145,15 +156,6 @@ func (s *Service) GetUser(ctx context.Context, username string) (User, error) {
 		return User{}, fault.Wrap(fault.Unavailable, err, "read user metadata")
 	}
 	return userFrom(j, m), nil
-}
-
-// UserExists reports whether the account exists on the server.
-func (s *Service) UserExists(ctx context.Context, username string) (bool, error) {
-	j, err := s.UserJID(username, "")
-	if err != nil {
-		return false, err
-	}
-	return s.Adhoc.UserExists(ctx, j)
 }
 
 func (s *Service) mustExist(ctx context.Context, j jid.JID, username string) error {
@@ -195,13 +197,19 @@ func toKV(ps []Property) []store.KeyValue {
 	return out
 }
 
-// CreateUser creates the account on the server (add-user) and records its
-// metadata with the audit entry; if recording fails the account is deleted
-// again, so nothing is left half-made.
+// CreateUser creates the account on the server (add-user), records its
+// metadata with the audit entry and puts it in u.Groups; if recording or
+// joining the groups fails the account is deleted again, so nothing is left
+// half-made.
 func (s *Service) CreateUser(ctx context.Context, a Actor, u NewUser) error {
-	j, err := s.UserJID(u.Username, "")
+	j, err := s.administeredUser(a, u.Username)
 	if err != nil {
 		return err
+	}
+	for _, g := range u.Groups {
+		if err := checkGroupName(g); err != nil {
+			return err
+		}
 	}
 	if u.Password == "" {
 		return fault.New(fault.BadRequest, "a password is required to create user %s", u.Username).About(u.Username)
@@ -214,7 +222,7 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, u NewUser) error {
 	}
 	if err := s.Adhoc.AddUser(ctx, adhoc.NewUser{JID: j, Password: u.Password}); err != nil {
 		if fault.Is(err, fault.Conflict) {
-			return fault.Wrap(fault.Conflict, err, "User already exists").About(u.Username)
+			return fault.Wrap(fault.Conflict, errors.Join(ErrUserExists, err), "user %s already exists", j).About(u.Username)
 		}
 		return err
 	}
@@ -222,13 +230,36 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, u NewUser) error {
 		if err := tx.PutUserMeta(ctx, store.UserMeta{JID: j.String(), Name: u.Name, Email: u.Email, Properties: toKV(u.Properties)}); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, j.Localpart(), "created user "+j.String(), describeUser(u.Name, u.Email, u.Properties))
+		return s.auditOn(ctx, tx, a, j.Domainpart(), j.Localpart(), "created user "+j.String(), describeUser(u.Name, u.Email, u.Properties))
 	})
 	if err != nil {
 		s.undo(ctx, "delete the user just created", func(ctx context.Context) error { return s.Adhoc.DeleteUser(ctx, j) })
 		return fault.Wrap(fault.Unavailable, err, "could not record user %s; the account was not kept", j)
 	}
+	if len(u.Groups) == 0 {
+		return nil
+	}
+	if err := s.AddUserToGroups(ctx, a, j.String(), u.Groups); err != nil {
+		s.undo(ctx, "delete the user just created, as it could not join its groups", func(ctx context.Context) error {
+			return s.forgetUser(ctx, a, j, "undid the creation of user "+j.String()+": it could not join its groups")
+		})
+		return err
+	}
 	return nil
+}
+
+// forgetUser deletes an account just made and its metadata (the undo of a
+// creation).
+func (s *Service) forgetUser(ctx context.Context, a Actor, j jid.JID, summary string) error {
+	if err := s.Adhoc.DeleteUser(ctx, j); err != nil {
+		return err
+	}
+	return s.Store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteUserMeta(ctx, j.String()); err != nil {
+			return err
+		}
+		return s.auditOn(ctx, tx, a, j.Domainpart(), j.Localpart(), summary, "")
+	})
 }
 
 // CreateResult is the outcome of one user of CreateUsers.
@@ -273,7 +304,7 @@ func (s *Service) undo(ctx context.Context, what string, f func(context.Context)
 // DeleteUser deletes the account (delete-user) and the component's data
 // about it.
 func (s *Service) DeleteUser(ctx context.Context, a Actor, username string) error {
-	j, err := s.UserJID(username, "")
+	j, err := s.administeredUser(a, username)
 	if err != nil {
 		return err
 	}
@@ -295,7 +326,7 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, username string) erro
 		if err := tx.RemoveFromAllGroups(ctx, j.String()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, j.Localpart(), "deleted user "+j.String(), "")
+		return s.auditOn(ctx, tx, a, j.Domainpart(), j.Localpart(), "deleted user "+j.String(), "")
 	})
 	if err != nil {
 		return fault.Wrap(fault.Unavailable, err, "user %s was deleted on the XMPP server, but the component could not forget its data", j)
@@ -303,25 +334,27 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, username string) erro
 	return nil
 }
 
-// leaveAllGroups takes a user about to be deleted out of its groups the
-// way leaving does, so shared groups take it out of the other members'
-// rosters (and group-affiliated chat rooms follow).
+// leaveAllGroups takes a user about to be deleted out of its groups, on
+// every host, the way leaving does, so shared groups take it out of the
+// other members' rosters (and group-affiliated chat rooms follow).
 func (s *Service) leaveAllGroups(ctx context.Context, a Actor, j jid.JID) error {
-	groups, err := s.Store.GroupsOf(ctx, j.String())
+	memberships, err := s.Store.Memberships(ctx, j.String())
 	if err != nil {
 		return fault.Wrap(fault.Unavailable, err, "read the groups of %s", j)
 	}
-	if len(groups) == 0 {
-		return nil
+	for host, names := range memberships {
+		if err := s.leaveGroups(ctx, a, j, host, names); err != nil {
+			return err
+		}
 	}
-	return s.RemoveUserFromGroups(ctx, a, j.String(), groups)
+	return nil
 }
 
 // UpdateUser changes an account: its password on the server, its name,
 // email and properties in the store; a Username naming another user renames
-// it (see RenameUser).
+// it (see RenameUser). A user may change its own account.
 func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, c UserChange) error {
-	j, err := s.UserJID(username, "")
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return err
 	}
@@ -365,7 +398,7 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, c Us
 		if err := tx.PutUserMeta(ctx, m); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, j.Localpart(), "updated user "+j.String(), "changed: "+strings.Join(changed, ", "))
+		return s.auditOn(ctx, tx, a, j.Domainpart(), j.Localpart(), "updated user "+j.String(), "changed: "+strings.Join(changed, ", "))
 	})
 	if err != nil {
 		return fault.Wrap(fault.Unavailable, err, "could not record the change of user %s", j)
@@ -407,8 +440,11 @@ func applyChange(m *store.UserMeta, c UserChange) []string {
 // roster is carried over through XEP-0356 roster set; where the server
 // cannot do that (ejabberd before 23.10) a user with contacts is refused
 // rather than renamed without them. Other users' rosters still name the old
-// JID.
+// JID. Renaming is an administrator's business.
 func (s *Service) RenameUser(ctx context.Context, a Actor, from, to jid.JID, c UserChange) error {
+	if err := a.MayAdminister(from.Domainpart()); err != nil {
+		return err
+	}
 	if from.Domainpart() != to.Domainpart() {
 		return fault.New(fault.BadRequest, "cannot rename %s to another host (%s)", from, to.Domainpart())
 	}
@@ -462,7 +498,7 @@ func (s *Service) RenameUser(ctx context.Context, a Actor, from, to jid.JID, c U
 		if err := tx.RenameGroupMember(ctx, from.String(), to.String()); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, a, from.Localpart(), fmt.Sprintf("renamed user %s to %s", from, to), "")
+		return s.auditOn(ctx, tx, a, from.Domainpart(), from.Localpart(), fmt.Sprintf("renamed user %s to %s", from, to), "")
 	})
 	if err != nil {
 		s.undo(ctx, "delete the new account of a failed rename", func(ctx context.Context) error { return s.Adhoc.DeleteUser(ctx, to) })
@@ -482,7 +518,7 @@ func (s *Service) RenameUser(ctx context.Context, a Actor, from, to jid.JID, c U
 				if err := tx.RenameGroupMember(ctx, to.String(), from.String()); err != nil {
 					return err
 				}
-				return s.audit(ctx, tx, a, from.Localpart(), fmt.Sprintf("undid the rename of %s to %s", from, to), fault.Message(err))
+				return s.auditOn(ctx, tx, a, from.Domainpart(), from.Localpart(), fmt.Sprintf("undid the rename of %s to %s", from, to), fault.Message(err))
 			})
 		})
 		s.undo(ctx, "delete the new account of a failed rename", func(ctx context.Context) error { return s.Adhoc.DeleteUser(ctx, to) })

@@ -29,8 +29,8 @@ var vcardName = xml.Name{Space: component.NSVCardTemp, Local: "vCard"}
 
 // VCard returns a user's vCard as XML (<vCard xmlns='vcard-temp'>...); found
 // is false when the user has none.
-func (s *Service) VCard(ctx context.Context, username string) (vcard []byte, found bool, err error) {
-	j, err := s.UserJID(username, "")
+func (s *Service) VCard(ctx context.Context, a Actor, username string) (vcard []byte, found bool, err error) {
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return nil, false, err
 	}
@@ -66,13 +66,13 @@ type vcardQuery struct {
 // <vCard xmlns='vcard-temp'> (a root without a namespace is taken as
 // vcard-temp).
 func (s *Service) SetVCard(ctx context.Context, a Actor, username string, vcard []byte) error {
-	j, err := s.UserJID(username, "")
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return err
 	}
 	clean, _, err := CleanVCard(vcard)
 	if err != nil {
-		return fault.Wrap(fault.BadRequest, err, "Could not parse the provided data as a vCard: %v", err).About(username)
+		return fault.Wrap(fault.BadRequest, err, "the body is not a vCard: %v", err).About(username)
 	}
 	if err := s.mustExist(ctx, j, username); err != nil {
 		return err
@@ -86,7 +86,7 @@ func (s *Service) SetVCard(ctx context.Context, a Actor, username string, vcard 
 
 // DeleteVCard empties a user's vCard.
 func (s *Service) DeleteVCard(ctx context.Context, a Actor, username string) error {
-	j, err := s.UserJID(username, "")
+	j, err := s.userOf(a, username)
 	if err != nil {
 		return err
 	}

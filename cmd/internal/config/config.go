@@ -39,7 +39,7 @@ type XMPP struct {
 	// JID is the component's domain.
 	JID string `toml:"jid" env:"XMPPREST_XMPP_JID"`
 	// Secret is the component's shared secret.
-	Secret string `toml:"secret" env:"XMPPREST_XMPP_SECRET" secret:"true"`
+	Secret string `toml:"secret" env:"XMPPREST_XMPP_SECRET"`
 	// Hosts are the virtual hosts the component administers; the first is
 	// the default.
 	Hosts []string `toml:"hosts" env:"XMPPREST_XMPP_HOSTS"`
@@ -82,7 +82,7 @@ type Store struct {
 // Auth configures who may call the admin APIs.
 type Auth struct {
 	// Secret is the shared secret sent as the Authorization header.
-	Secret string `toml:"secret" env:"XMPPREST_AUTH_SECRET" secret:"true"`
+	Secret string `toml:"secret" env:"XMPPREST_AUTH_SECRET"`
 	// Admins are bare JIDs allowed to use HTTP Basic auth with their XMPP
 	// password.
 	Admins []string `toml:"admins" env:"XMPPREST_AUTH_ADMINS"`

@@ -31,6 +31,7 @@ type Daemon struct {
 	log   *slog.Logger
 	Store *store.Store
 	Link  *component.Link
+	Adhoc *adhoc.Client
 	Ops   *ops.Service
 
 	// Conns is the HTTP listener with its connection caps.
@@ -55,18 +56,27 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 	if err != nil {
 		return nil, err
 	}
+	// Data kept before it was kept per host belongs to the default host.
+	if err := d.Store.AdoptDefaultHost(ctx, cfg.XMPP.Hosts[0]); err != nil {
+		d.Store.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	linkCfg, err := linkConfig(cfg, log)
 	if err != nil {
 		d.Store.Close()
 		return nil, err
 	}
 	d.Link = component.New(linkCfg)
-	if err := d.Link.Start(context.Background()); err != nil {
+	// The link lives until Shutdown closes it, after the HTTP requests in
+	// flight have finished with it: it takes the daemon's context without
+	// its cancellation.
+	if err := d.Link.Start(context.WithoutCancel(ctx)); err != nil {
 		d.Store.Close()
 		return nil, err
 	}
 	node, _ := os.Hostname()
-	d.Ops = &ops.Service{Link: d.Link, Adhoc: adhoc.New(d.Link), Store: d.Store, Log: log, Node: node}
+	d.Adhoc = adhoc.New(d.Link)
+	d.Ops = &ops.Service{Link: d.Link, Adhoc: d.Adhoc, Store: d.Store, Log: log, Node: node}
 
 	auth := &httpapi.AdminAuth{
 		Secret:   cfg.Auth.Secret,

@@ -23,6 +23,7 @@ import (
 
 	"xmpprest/adhoc"
 	"xmpprest/component/c2s"
+	"xmpprest/component/c2s/c2stest"
 	"xmpprest/component/fault"
 	"xmpprest/component/xmppserver"
 )
@@ -38,7 +39,7 @@ func TestContribRegisteredUsers(t *testing.T) {
 		e := start(t, kind)
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		a := e.D.Ops.Adhoc
+		a := e.D.Adhoc
 		host := e.Server.Hosts[0]
 		hostJID := jid.MustParse(host)
 
@@ -97,7 +98,7 @@ func (e *env) wantAccounts(ctx context.Context, names []string) {
 	for _, n := range names {
 		want = append(want, n+"@"+host)
 	}
-	got, err := e.D.Ops.Adhoc.RegisteredUsers(ctx, jid.MustParse(host))
+	got, err := e.D.Adhoc.RegisteredUsers(ctx, jid.MustParse(host))
 	if err != nil {
 		e.t.Fatalf("get-registered-users-list: %v", err)
 	}
@@ -105,7 +106,7 @@ func (e *env) wantAccounts(ctx context.Context, names []string) {
 	if !slices.Equal(got, want) {
 		e.t.Errorf("get-registered-users-list = %q, want %q", got, want)
 	}
-	n, err := e.D.Ops.Adhoc.RegisteredUsersNum(ctx, jid.MustParse(host))
+	n, err := e.D.Adhoc.RegisteredUsersNum(ctx, jid.MustParse(host))
 	if err != nil {
 		e.t.Fatalf("get-registered-users-num: %v", err)
 	}
@@ -119,7 +120,7 @@ func TestContribDisableUser(t *testing.T) {
 		e := start(t, kind)
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		defer cancel()
-		a := e.D.Ops.Adhoc
+		a := e.D.Adhoc
 		host := e.Server.Hosts[0]
 		dave, erin := e.user("dave"), e.user("erin")
 		for _, u := range []jid.JID{dave, erin} {
@@ -152,9 +153,9 @@ func TestContribDisableUser(t *testing.T) {
 		if got := e.plainAuths(dave, "wrong", "pw dave"); !slices.Equal(got, []string{wrongPassword, ""}) {
 			t.Fatalf("PLAIN retry on the same stream: %q, want a failure then a success", got)
 		}
-		var clients []*c2s.Client
+		var clients []*c2stest.Client
 		for _, res := range []string{"desk", "phone"} {
-			c, err := c2s.Login(ctx, e.c2sOpts(), dave, "pw dave", res)
+			c, err := c2stest.Login(ctx, e.c2sOpts(), dave, "pw dave", res)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -375,7 +376,7 @@ func TestContribLeftOut(t *testing.T) {
 	e := attach(t, s)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	a := e.D.Ops.Adhoc
+	a := e.D.Adhoc
 	hostJID := jid.MustParse(s.Hosts[0])
 	frank := e.user("frank")
 	if err := a.AddUser(ctx, adhoc.NewUser{JID: frank, Password: "pw"}); err != nil {

@@ -13,6 +13,7 @@ import (
 	"xmpprest/cmd/internal/daemon"
 	"xmpprest/component"
 	"xmpprest/component/c2s"
+	"xmpprest/component/c2s/c2stest"
 	"xmpprest/component/fault"
 	"xmpprest/component/xmppserver"
 )
@@ -68,7 +69,7 @@ func TestAdhocAccountLifecycle(t *testing.T) {
 		e := start(t, kind)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		a := e.D.Ops.Adhoc
+		a := e.D.Adhoc
 		alice := e.user("alice")
 
 		if err := a.AddUser(ctx, adhoc.NewUser{JID: alice, Password: ""}); !fault.Is(err, fault.BadRequest) {
@@ -150,7 +151,7 @@ func TestServerGoesAwayAndComesBack(t *testing.T) {
 		t.Logf("%s stopped: /readyz 503 after %s", kind, took)
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		if err := e.D.Ops.Adhoc.AddUser(ctx, adhoc.NewUser{JID: e.user("x"), Password: "x"}); !errors.Is(err, component.ErrNotConnected) {
+		if err := e.D.Adhoc.AddUser(ctx, adhoc.NewUser{JID: e.user("x"), Password: "x"}); !errors.Is(err, component.ErrNotConnected) {
 			t.Fatalf("call while down: want ErrNotConnected, got %v", err)
 		}
 		if err := e.Server.Restart(ctx); err != nil {
@@ -166,7 +167,7 @@ func TestServerGoesAwayAndComesBack(t *testing.T) {
 		}
 		errc := make(chan error, 1)
 		go func() {
-			errc <- e.D.Ops.Adhoc.AddUser(ctx, adhoc.NewUser{JID: e.user("inflight"), Password: "pw"})
+			errc <- e.D.Adhoc.AddUser(ctx, adhoc.NewUser{JID: e.user("inflight"), Password: "pw"})
 		}()
 		eventually(t, 5*time.Second, "the call is in flight", func() bool { return e.D.Link.InFlight() > 0 })
 		killed := time.Now()
@@ -191,7 +192,7 @@ func TestServerGoesAwayAndComesBack(t *testing.T) {
 		}
 		took = eventually(t, 5*time.Second, "reattach after the server was killed", ready)
 		t.Logf("%s restarted after a kill: /readyz 200 after %s", kind, took)
-		if err := e.D.Ops.Adhoc.AddUser(ctx, adhoc.NewUser{JID: e.user("after"), Password: "pw"}); err != nil {
+		if err := e.D.Adhoc.AddUser(ctx, adhoc.NewUser{JID: e.user("after"), Password: "pw"}); err != nil {
 			t.Fatalf("add-user after reattaching: %v", err)
 		}
 		if err := e.canLogIn(e.user("after"), "pw"); err != nil {
@@ -206,10 +207,10 @@ func TestComponentMessageReachesClient(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		carol := e.user("carol")
-		if err := e.D.Ops.Adhoc.AddUser(ctx, adhoc.NewUser{JID: carol, Password: "pw"}); err != nil {
+		if err := e.D.Adhoc.AddUser(ctx, adhoc.NewUser{JID: carol, Password: "pw"}); err != nil {
 			t.Fatal(err)
 		}
-		client, err := c2s.Login(ctx, e.c2sOpts(), carol, "pw", "desk")
+		client, err := c2stest.Login(ctx, e.c2sOpts(), carol, "pw", "desk")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -222,7 +223,7 @@ func TestComponentMessageReachesClient(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		m, err := client.WaitMessage(ctx, func(m c2s.Message) bool { return m.Body == "hello from the component" })
+		m, err := client.WaitMessage(ctx, func(m c2stest.Message) bool { return m.Body == "hello from the component" })
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -240,10 +241,10 @@ func TestComponentAnswersIQs(t *testing.T) {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
 		dave := e.user("dave")
-		if err := e.D.Ops.Adhoc.AddUser(ctx, adhoc.NewUser{JID: dave, Password: "pw"}); err != nil {
+		if err := e.D.Adhoc.AddUser(ctx, adhoc.NewUser{JID: dave, Password: "pw"}); err != nil {
 			t.Fatal(err)
 		}
-		client, err := c2s.Login(ctx, e.c2sOpts(), dave, "pw", "")
+		client, err := c2stest.Login(ctx, e.c2sOpts(), dave, "pw", "")
 		if err != nil {
 			t.Fatal(err)
 		}

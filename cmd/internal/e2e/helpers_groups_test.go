@@ -11,7 +11,7 @@ import (
 	"mellium.im/xmpp/jid"
 
 	"xmpprest/adhoc"
-	"xmpprest/component/c2s"
+	"xmpprest/component/c2s/c2stest"
 )
 
 // account creates an account through XEP-0133 (independently of the REST
@@ -21,7 +21,7 @@ func (e *env) account(local, password string) jid.JID {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	j := e.user(local)
-	if err := e.D.Ops.Adhoc.AddUser(ctx, adhoc.NewUser{JID: j, Password: password}); err != nil {
+	if err := e.D.Adhoc.AddUser(ctx, adhoc.NewUser{JID: j, Password: password}); err != nil {
 		e.t.Fatalf("create account %s: %v", j, err)
 	}
 	return j
@@ -38,11 +38,11 @@ func (e *env) awaitPrivileges() {
 
 // client logs user in over c2s and closes the session at the end of the
 // test.
-func (e *env) client(user jid.JID, password string) *c2s.Client {
+func (e *env) client(user jid.JID, password string) *c2stest.Client {
 	e.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
-	c, err := c2s.Login(ctx, e.c2sOpts(), user, password, "")
+	c, err := c2stest.Login(ctx, e.c2sOpts(), user, password, "")
 	if err != nil {
 		e.t.Fatalf("log in %s: %v", user, err)
 	}
@@ -51,7 +51,7 @@ func (e *env) client(user jid.JID, password string) *c2s.Client {
 }
 
 // ownRoster fetches user's roster over the user's own c2s session.
-func ownRoster(t *testing.T, c *c2s.Client) map[string]c2s.RosterItem {
+func ownRoster(t *testing.T, c *c2stest.Client) map[string]c2stest.RosterItem {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 	defer cancel()
@@ -59,15 +59,15 @@ func ownRoster(t *testing.T, c *c2s.Client) map[string]c2s.RosterItem {
 	if err != nil {
 		t.Fatalf("roster over c2s: %v", err)
 	}
-	m := map[string]c2s.RosterItem{}
+	m := map[string]c2stest.RosterItem{}
 	for _, it := range items {
 		m[it.JID] = it
 	}
 	return m
 }
 
-func c2sItem(j, name string, groups ...string) c2s.RosterItem {
-	return c2s.RosterItem{JID: j, Name: name, Groups: groups}
+func c2sItem(j, name string, groups ...string) c2stest.RosterItem {
+	return c2stest.RosterItem{JID: j, Name: name, Groups: groups}
 }
 
 // jsonOf encodes v as JSON.

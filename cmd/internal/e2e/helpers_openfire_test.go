@@ -89,7 +89,7 @@ func wantStatus(t *testing.T, what string, status int, body string, want int) {
 
 // offers reports whether the default host offers an ad-hoc command.
 func (e *env) offers(node string) bool {
-	ok, _ := e.D.Ops.Adhoc.Offers(e.D.Link.DefaultHost().String(), node)
+	ok, _ := e.D.Adhoc.Offers(e.D.Link.DefaultHost().String(), node)
 	return ok
 }
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"xmpprest/component/c2s"
+	c2s "xmpprest/component/c2s/c2stest"
 	"xmpprest/component/muc"
 	"xmpprest/component/xmppserver"
 	"xmpprest/httpapi/ops"
@@ -443,7 +443,7 @@ func TestOpenfireChatRoomAffiliations(t *testing.T) {
 				t.Errorf("%s: members after the group changed = %v, want erin only", f.name(), got)
 			}
 		}
-		if err := e.D.Ops.DeleteGroup(ctx, actor, "staff"); err != nil {
+		if err := e.D.Ops.DeleteGroup(ctx, actor, "", "staff"); err != nil {
 			t.Fatalf("delete group: %v", err)
 		}
 		for _, f := range wireFormats {

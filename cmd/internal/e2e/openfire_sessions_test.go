@@ -9,6 +9,7 @@ import (
 
 	"xmpprest/adhoc"
 	"xmpprest/component/c2s"
+	"xmpprest/component/c2s/c2stest"
 	"xmpprest/component/xmppserver"
 )
 
@@ -33,9 +34,9 @@ func TestOpenfireSessions(t *testing.T) {
 		defer cancel()
 		alice := e.account("alice", "pw-a")
 		bob := e.account("bob", "pw-b")
-		var clients []*c2s.Client
+		var clients []*c2stest.Client
 		for _, res := range []string{"desk", "phone"} {
-			c, err := c2s.Login(ctx, e.c2sOpts(), alice, "pw-a", res)
+			c, err := c2stest.Login(ctx, e.c2sOpts(), alice, "pw-a", res)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,7 +46,7 @@ func TestOpenfireSessions(t *testing.T) {
 			}
 			clients = append(clients, c)
 		}
-		cb, err := c2s.Login(ctx, e.c2sOpts(), bob, "pw-b", "laptop")
+		cb, err := c2stest.Login(ctx, e.c2sOpts(), bob, "pw-b", "laptop")
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -142,7 +143,7 @@ func TestOpenfireBroadcast(t *testing.T) {
 			}
 			status, resp := e.of("POST", "/messages/users", f, body)
 			wantStatus(t, "broadcast", status, resp, 201)
-			if _, err := c.WaitMessage(ctx, func(m c2s.Message) bool { return m.Body == text }); err != nil {
+			if _, err := c.WaitMessage(ctx, func(m c2stest.Message) bool { return m.Body == text }); err != nil {
 				t.Fatalf("broadcast %q did not arrive: %v", text, err)
 			}
 			status, resp = e.of("POST", "/messages/users", f, strings.Replace(body, text, "", 1))

@@ -1,4 +1,4 @@
-package c2s
+package c2stest
 
 import (
 	"context"

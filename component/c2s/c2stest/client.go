@@ -1,4 +1,4 @@
-package c2s
+package c2stest
 
 import (
 	"context"
@@ -15,6 +15,8 @@ import (
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/roster"
 	"mellium.im/xmpp/stanza"
+
+	"xmpprest/component/c2s"
 )
 
 // channelSize is the buffer of the Messages and Presences channels.
@@ -60,9 +62,9 @@ type Client struct {
 
 // Login logs user in with password, binds resource (or one chosen by the
 // server when empty) and starts serving the session in the background.
-// Errors are as for CheckPassword.
-func Login(ctx context.Context, opts Options, user jid.JID, password, resource string) (*Client, error) {
-	sess, conn, err := login(ctx, opts, user, password, resource)
+// Errors are as for c2s.CheckPassword.
+func Login(ctx context.Context, opts c2s.Options, user jid.JID, password, resource string) (*Client, error) {
+	sess, conn, err := c2s.Dial(ctx, opts, user, password, resource)
 	if err != nil {
 		return nil, err
 	}
@@ -294,3 +296,14 @@ func (c *Client) Close() error {
 	})
 	return c.closeErr
 }
+
+// Options and the TLS modes are those of package c2s, so that a test needs
+// only this package to log users in.
+type Options = c2s.Options
+
+// The TLS modes of Options.
+const (
+	TLSNone     = c2s.TLSNone
+	TLSStartTLS = c2s.TLSStartTLS
+	TLSRequired = c2s.TLSRequired
+)
