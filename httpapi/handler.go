@@ -59,6 +59,9 @@ type Dialect struct {
 // routes are mounted on a subrouter of Prefix, which Mount returns so that
 // routes not yet declared can be added to it; otherwise it returns r.
 func (d Dialect) Mount(r *mux.Router) *mux.Router {
+	if d.Errors != nil && d.Prefix != "" {
+		dialectErrors.Store(d.Prefix, d.Errors)
+	}
 	target, prefix := r, d.Prefix
 	if d.NotFound != nil || d.MethodNotAllowed != nil {
 		target, prefix = r.PathPrefix(d.Prefix).Subrouter(), ""

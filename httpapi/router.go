@@ -28,6 +28,9 @@ type Options struct {
 	// RetryAfter tells a client answered 503 when to come back (the XMPP
 	// link's reconnect backoff); nil means one second.
 	RetryAfter func() time.Duration
+	// Idempotency keeps the answers of writes sent with an
+	// Idempotency-Key; nil serves such writes like any other.
+	Idempotency *Idempotency
 }
 
 // NewRouter returns the router with the middleware and the service's own
@@ -40,7 +43,7 @@ func NewRouter(o Options) *mux.Router {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
 	r.Use(withRequestID, withAccessLog(log), withRecovery(log), withRetryAfter(o.RetryAfter),
-		withStreamDeadlines, withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout))
+		withStreamDeadlines, withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout), o.Idempotency.middleware)
 	root := r
 	r.NotFoundHandler = withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if allow := AllowedMethods(root, r); len(allow) > 0 {

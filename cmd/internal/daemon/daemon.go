@@ -37,6 +37,8 @@ type Daemon struct {
 	// Conns is the HTTP listener with its connection caps.
 	Conns *httpapi.LimitListener
 
+	stopPurge func()
+
 	srv      *http.Server
 	listener net.Listener
 	served   chan error
@@ -92,6 +94,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		Capabilities:   func() any { return d.Link.Snapshot() },
 		Auth:           auth,
 		RetryAfter:     d.Link.RetryAfter,
+		Idempotency:    d.idempotency(ctx),
 	})
 	registerDialects(router, d.Ops, auth)
 
@@ -135,6 +138,9 @@ func (d *Daemon) shutdown(ctx context.Context) error {
 	}
 	if e := <-d.served; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
+	}
+	if d.stopPurge != nil {
+		d.stopPurge()
 	}
 	d.Link.Close()
 	if e := d.Store.Close(); e != nil && err == nil {

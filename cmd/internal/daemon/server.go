@@ -1,7 +1,10 @@
 package daemon
 
 import (
+	"context"
 	"log/slog"
+	"sync"
+	"time"
 	"net"
 	"net/http"
 
@@ -34,4 +37,29 @@ func limitListener(cfg config.Config, ln net.Listener) *httpapi.LimitListener {
 		PerAddress: int(cfg.Limits.MaxConnectionsPerAddress),
 		Reject:     httpapi.RejectWith503,
 	}
+}
+
+// idempotency keeps the answers of retried writes for limits.idempotency_ttl
+// and forgets the older ones every hour until shutdown.
+func (d *Daemon) idempotency(ctx context.Context) *httpapi.Idempotency {
+	id := &httpapi.Idempotency{Store: d.Store, TTL: d.cfg.Limits.IdempotencyTTL.Duration}
+	stop := make(chan struct{})
+	d.stopPurge = sync.OnceFunc(func() { close(stop) })
+	go func() {
+		t := time.NewTicker(time.Hour)
+		defer t.Stop()
+		for {
+			if n, err := id.Purge(context.WithoutCancel(ctx)); err != nil {
+				d.log.Warn("could not forget expired idempotency keys", "err", err)
+			} else if n > 0 {
+				d.log.Debug("forgot expired idempotency keys", "count", n)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	return id
 }
