@@ -3,10 +3,10 @@ package daemon
 import (
 	"context"
 	"log/slog"
-	"sync"
-	"time"
 	"net"
 	"net/http"
+	"sync"
+	"time"
 
 	"xmpprest/cmd/internal/config"
 	"xmpprest/httpapi"
