@@ -207,3 +207,40 @@ func TestStreamingRouteHasNoDeadline(t *testing.T) {
 		t.Errorf("deadlines seen: %v (want none on the stream, one on the plain route)", seen)
 	}
 }
+
+// A dialect with its own not-found answer gets it for every unknown path
+// under its prefix (and only there); a route with TrailingSlash also
+// answers with the slash, the others do not; a streaming route on the
+// dialect's subrouter still has no deadline.
+func TestDialectNotFoundAndTrailingSlash(t *testing.T) {
+	r := NewRouter(Options{MaxBodyBytes: 1 << 10, RequestTimeout: time.Minute})
+	answer := func(text string) Handler {
+		return func(w http.ResponseWriter, r *http.Request) error {
+			_, deadline := r.Context().Deadline()
+			io.WriteString(w, text+map[bool]string{true: " deadline", false: ""}[deadline])
+			return nil
+		}
+	}
+	Dialect{Name: "t", Prefix: "/t", Errors: func(w http.ResponseWriter, _ *http.Request, err error) { http.Error(w, err.Error(), 500) },
+		NotFound: http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { http.Error(w, "dialect 404", 404) }),
+		Routes: []Route{
+			{Method: http.MethodGet, Path: "/items", Handler: answer("items"), TrailingSlash: true},
+			{Method: http.MethodGet, Path: "/items/{id}", Handler: answer("item")},
+			{Method: http.MethodGet, Path: "/events", Handler: answer("events"), Streams: true},
+		}}.Mount(r)
+	for path, want := range map[string]string{
+		"/t/items":    "items deadline",
+		"/t/items/":   "items deadline",
+		"/t/items/1":  "item deadline",
+		"/t/events":   "events",
+		"/t/items/1/": "dialect 404\n",
+		"/t/nothing":  "dialect 404\n",
+		"/other":      `{"error":"no such endpoint: /other"}` + "\n",
+	} {
+		w := httptest.NewRecorder()
+		r.ServeHTTP(w, httptest.NewRequest(http.MethodGet, path, nil))
+		if w.Body.String() != want {
+			t.Errorf("%s: %d %q, want %q", path, w.Code, w.Body.String(), want)
+		}
+	}
+}

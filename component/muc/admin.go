@@ -4,6 +4,8 @@ import (
 	"context"
 	"encoding/xml"
 	"errors"
+	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -57,19 +59,58 @@ func (c *Client) Affiliations(ctx context.Context, room jid.JID, aff Affiliation
 // SetAffiliation gives a bare JID an affiliation in a room (None removes
 // it). Each change is a request of its own: Prosody 0.12 applies only the
 // first item of a muc#admin set.
+//
+// A refusal is told apart by its cause. The servers answer not-allowed,
+// not-acceptable or conflict both when the component lacks the right and
+// when the change itself is against their rules. Measured: ejabberd 23.01
+// refuses the component's change of its own affiliation (not-allowed
+// "Changing role/affiliation is not allowed"), Prosody 0.12 the lowering of
+// a server admin such as the component (not-acceptable) and an owner's
+// giving up its own last ownership (conflict); both let a service admin
+// remove a room's last other owner. The component's rights
+// are then probed by reading the room's owners: when it may, the refusal
+// is a fault.Refused that says which rule (ErrLastOwner when who is the
+// room's last owner), otherwise a fault.Forbidden that says what to
+// configure.
 func (c *Client) SetAffiliation(ctx context.Context, room, who jid.JID, aff Affiliation, reason string) error {
 	if !aff.Valid() {
 		return fault.New(fault.BadRequest, "%q is not an affiliation (owner, admin, member, outcast or none)", aff)
 	}
 	err := c.link.Do(ctx, component.IQ{Type: stanza.SetIQ, To: room, Payload: adminQuery{
 		Items: []adminItem{{JID: who.Bare().String(), Affiliation: string(aff), Reason: reason}}}}, nil)
-	if cond := component.StanzaCondition(err); cond == stanza.NotAcceptable || cond == stanza.Conflict {
-		// Prosody refuses to lower a server admin (not-acceptable); both
-		// refuse to remove the last owner (conflict).
-		return fault.Wrap(fault.Conflict, err, "the chat service refused to make %s %s in %s (%s)",
-			who.Bare(), articled(aff), room, fault.Message(err)).About(who.Bare().String())
+	switch component.StanzaCondition(err) {
+	case stanza.NotAcceptable, stanza.Conflict, stanza.NotAllowed:
+		return c.refusal(ctx, err, room, who.Bare(), aff)
 	}
 	return roomFault(err, room, "change affiliations in "+room.String())
+}
+
+// ErrLastOwner is the fault of a change that would leave a room without an
+// owner (match it with errors.Is).
+var ErrLastOwner = &fault.Error{Kind: fault.Refused, Message: "a chat room needs at least one owner"}
+
+// LastOwner returns the ErrLastOwner fault for room, saying what to do.
+func LastOwner(room jid.JID, why string) error {
+	return &fault.Error{Kind: fault.Refused, Resource: room.Localpart(),
+		Message: fmt.Sprintf("%s: %s; make someone else an owner first, or leave the owners out to keep them", ErrLastOwner.Message, why),
+		Err:     ErrLastOwner}
+}
+
+// refusal explains a server's refusal of an affiliation change (see
+// SetAffiliation).
+func (c *Client) refusal(ctx context.Context, err error, room, who jid.JID, aff Affiliation) error {
+	owners, lerr := c.Affiliations(ctx, room, Owner)
+	if lerr != nil {
+		if fault.Is(lerr, fault.Forbidden) {
+			return forbidden(err, room, "change affiliations in "+room.String())
+		}
+		owners = nil
+	}
+	if aff != Owner && slices.Equal(owners, []string{who.String()}) {
+		return LastOwner(room, fmt.Sprintf("the XMPP server refused to make %s, the last owner of %s, %s (%s)", who, room, articled(aff), fault.Message(err)))
+	}
+	return fault.Wrap(fault.Refused, err, "the XMPP server refuses to make %s %s in %s (%s): this is the server's rule, not a missing right "+
+		"(servers do not let the component change its own affiliation, nor lower a server admin)", who, articled(aff), room, fault.Message(err)).About(who.String())
 }
 
 func articled(a Affiliation) string {

@@ -9,54 +9,54 @@ import (
 	"xmpprest/component/fault"
 )
 
-// The room settings, named as in the Openfire REST API's room entity (the
-// richest model the dialects serve). Each maps onto the muc#roomconfig
-// fields the server's owner form has, measured on Prosody 0.12.3 (20
-// fields: FORM_TYPE, 4 headings and 15 settings) and ejabberd 23.01 (27
-// fields besides FORM_TYPE):
+// The room settings, by neutral names (each dialect names them its own
+// way). Each maps onto the muc#roomconfig fields the server's owner form
+// has, measured on Prosody 0.12.3 (20 fields: FORM_TYPE, 4 headings and 15
+// settings) and ejabberd 23.01 (27 fields besides FORM_TYPE):
 //
-//	naturalName               muc#roomconfig_roomname (both)
+//	title                     muc#roomconfig_roomname (both)
 //	description               muc#roomconfig_roomdesc (both)
 //	password                  muc#roomconfig_roomsecret (both), with
 //	                          muc#roomconfig_passwordprotectedroom (ejabberd)
-//	maxUsers                  muc#roomconfig_maxusers (ejabberd; Prosody has no limit)
+//	max-occupants             muc#roomconfig_maxusers (ejabberd; Prosody has no limit)
 //	persistent                muc#roomconfig_persistentroom (both)
-//	publicRoom                muc#roomconfig_publicroom (both)
-//	registrationEnabled       no field: Prosody always lets users register a
+//	public                    muc#roomconfig_publicroom (both)
+//	nickname-registration     no field: Prosody always lets users register a
 //	                          nickname with a room; ejabberd has no room registration
-//	canAnyoneDiscoverJID      muc#roomconfig_whois anyone|moderators (both)
-//	canOccupantsChangeSubject muc#roomconfig_changesubject (both)
-//	canOccupantsInvite        muc#roomconfig_allowinvites (ejabberd),
+//	jids-visible-to-all       muc#roomconfig_whois anyone|moderators (both)
+//	occupants-change-subject  muc#roomconfig_changesubject (both)
+//	occupants-invite          muc#roomconfig_allowinvites (ejabberd),
 //	                          {http://prosody.im/protocol/muc}roomconfig_allowmemberinvites (Prosody)
-//	canChangeNickname         no field: participants may always change their nickname
+//	nickname-change           no field: participants may always change their nickname
 //	                          (ejabberd's allow_visitor_nickchange covers visitors only)
-//	logEnabled                muc#roomconfig_enablearchiving (Prosody), mam (ejabberd)
-//	loginRestrictedToNickname no field on either server
-//	membersOnly               muc#roomconfig_membersonly (both)
+//	archive                   muc#roomconfig_enablearchiving (Prosody), mam (ejabberd)
+//	registered-nickname-only  no field on either server
+//	members-only              muc#roomconfig_membersonly (both)
 //	moderated                 muc#roomconfig_moderatedroom (both)
-//	allowPM                   muc#roomconfig_allowpm where the form has it; ejabberd's
+//	private-messages          muc#roomconfig_allowpm where the form has it; ejabberd's
 //	                          allow_private_messages (anyone|none only: submitting
 //	                          muc#roomconfig_allowpm fails with internal-server-error
 //	                          "Failed to process option 'allowpm'"); Prosody 0.12 has none
-//	broadcastPresenceRoles    muc#roomconfig_presencebroadcast (both)
+//	presence-broadcast        muc#roomconfig_presencebroadcast (both); an empty list
+//	                          is sent as "none" where the form offers it (Prosody)
 const (
-	SettingNaturalName               = "naturalName"
+	SettingNaturalName               = "title"
 	SettingDescription               = "description"
 	SettingPassword                  = "password"
-	SettingMaxUsers                  = "maxUsers"
+	SettingMaxUsers                  = "max-occupants"
 	SettingPersistent                = "persistent"
-	SettingPublicRoom                = "publicRoom"
-	SettingRegistrationEnabled       = "registrationEnabled"
-	SettingCanAnyoneDiscoverJID      = "canAnyoneDiscoverJID"
-	SettingCanOccupantsChangeSubject = "canOccupantsChangeSubject"
-	SettingCanOccupantsInvite        = "canOccupantsInvite"
-	SettingCanChangeNickname         = "canChangeNickname"
-	SettingLogEnabled                = "logEnabled"
-	SettingLoginRestrictedToNickname = "loginRestrictedToNickname"
-	SettingMembersOnly               = "membersOnly"
+	SettingPublicRoom                = "public"
+	SettingRegistrationEnabled       = "nickname-registration"
+	SettingCanAnyoneDiscoverJID      = "jids-visible-to-all"
+	SettingCanOccupantsChangeSubject = "occupants-change-subject"
+	SettingCanOccupantsInvite        = "occupants-invite"
+	SettingCanChangeNickname         = "nickname-change"
+	SettingLogEnabled                = "archive"
+	SettingLoginRestrictedToNickname = "registered-nickname-only"
+	SettingMembersOnly               = "members-only"
 	SettingModerated                 = "moderated"
-	SettingAllowPM                   = "allowPM"
-	SettingBroadcastPresenceRoles    = "broadcastPresenceRoles"
+	SettingAllowPM                   = "private-messages"
+	SettingBroadcastPresenceRoles    = "presence-broadcast"
 )
 
 // The muc#roomconfig fields the settings use.
@@ -214,18 +214,35 @@ func ReadConfig(form *Form, info Info) Config {
 	return c
 }
 
+// SettingError is a setting given a value it cannot take. Dialects find
+// it with errors.As to name the setting their own way; the fault that
+// carries it names the setting by its neutral name.
+type SettingError struct {
+	Setting string // one of the Setting constants
+	Problem string // what is wrong with the value, e.g. "must be 0 (no limit) or more, not -1"
+}
+
+func (e *SettingError) Error() string { return e.Setting + " " + e.Problem }
+
+// InvalidSetting returns the fault of a setting given a value it cannot
+// take (a fault.BadRequest wrapping a *SettingError).
+func InvalidSetting(setting, format string, args ...any) error {
+	se := &SettingError{Setting: setting, Problem: fmt.Sprintf(format, args...)}
+	return &fault.Error{Kind: fault.BadRequest, Message: "the room's " + se.Error(), Err: se}
+}
+
 // Validate checks the values of s.
 func (s Settings) Validate() error {
 	if s.MaxUsers != nil && *s.MaxUsers < 0 {
-		return fault.New(fault.BadRequest, "maxUsers must be 0 (no limit) or more, not %d", *s.MaxUsers)
+		return InvalidSetting(SettingMaxUsers, "must be 0 (no limit) or more, not %d", *s.MaxUsers)
 	}
 	if s.AllowPM != nil && !slices.Contains(allowPMValues, *s.AllowPM) {
-		return fault.New(fault.BadRequest, "allowPM must be one of %s, not %q", strings.Join(allowPMValues, ", "), *s.AllowPM)
+		return InvalidSetting(SettingAllowPM, "must be one of %s, not %q", strings.Join(allowPMValues, ", "), *s.AllowPM)
 	}
 	if s.BroadcastPresenceRoles != nil {
 		for _, r := range *s.BroadcastPresenceRoles {
 			if !slices.Contains(presenceRoles, r) {
-				return fault.New(fault.BadRequest, "broadcastPresenceRoles may hold %s, not %q", strings.Join(presenceRoles, ", "), r)
+				return InvalidSetting(SettingBroadcastPresenceRoles, "may hold %s, not %q", strings.Join(presenceRoles, ", "), r)
 			}
 		}
 	}
@@ -331,13 +348,60 @@ func Apply(form *Form, info Info, s Settings) (*Form, []NotApplied, error) {
 	}
 	if s.BroadcastPresenceRoles != nil {
 		if form.Has(fieldPresenceBroadcst) {
-			roles := slices.Clone(*s.BroadcastPresenceRoles)
-			slices.Sort(roles)
-			sub.set(fieldPresenceBroadcst, slices.Compact(roles)...)
+			sub.set(fieldPresenceBroadcst, presenceBroadcastValues(form, *s.BroadcastPresenceRoles)...)
 		} else {
 			skipped = append(skipped, NotApplied{Setting: SettingBroadcastPresenceRoles,
 				Reason: "was not applied: the chat service's room configuration has no presence broadcast setting (muc#roomconfig_presencebroadcast)"})
 		}
 	}
 	return &sub.form, skipped, nil
+}
+
+// noRole is the option of Prosody's presence-broadcast field for
+// occupants without a role.
+const noRole = "none"
+
+// presenceBroadcastValues are the values to submit for the presence
+// broadcast roles. An empty list is never submitted as a field without
+// values: Prosody 0.12 reads such a list-multi field as nil and its
+// presence-broadcast handler then fails (ipairs on nil), so the room never
+// answers the submission (the request hangs until the IQ timeout and a new
+// room is lost). Where the form offers "none" (Prosody), no roles is sent
+// as "none" alone, which broadcasts no occupant's presence; ejabberd's form
+// has no such option and takes the field without values.
+func presenceBroadcastValues(form *Form, roles []string) []string {
+	roles = slices.Compact(slices.Sorted(slices.Values(roles)))
+	if len(roles) > 0 {
+		return roles
+	}
+	if f, ok := form.Field(fieldPresenceBroadcst); ok {
+		for _, o := range f.Options {
+			if o.Value == noRole {
+				return []string{noRole}
+			}
+		}
+	}
+	return []string{}
+}
+
+// Restore returns a submission that sets the fields of submitted back to
+// their values in before (the form read before submitted was sent), so a
+// change that failed later can be undone.
+func Restore(before, submitted *Form) *Form {
+	formType := before.FormType()
+	if formType == "" {
+		formType = NSRoomConfig
+	}
+	sub := newSubmission(formType)
+	for _, f := range submitted.Fields {
+		if f.Var == "FORM_TYPE" || !before.Has(f.Var) {
+			continue
+		}
+		values := before.Values(f.Var)
+		if f.Var == fieldPresenceBroadcst {
+			values = presenceBroadcastValues(before, values)
+		}
+		sub.set(f.Var, values...)
+	}
+	return &sub.form
 }

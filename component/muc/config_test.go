@@ -14,7 +14,7 @@ import (
 
 // The forms under testdata were recorded from Prosody 0.12.3 and ejabberd
 // 23.01 by TestRoomLifecycle and TestServices (XMPPREST_RECORD=1), for a
-// room created with naturalName "The Lobby", description "Where it
+// room created with the title "The Lobby", description "Where it
 // starts", persistent, not public, subject changes allowed, archived,
 // unmoderated, JIDs visible to anyone and presence broadcast for
 // moderators and participants.
@@ -242,4 +242,32 @@ func mustJID(t *testing.T, s string) jid.JID {
 		t.Fatal(err)
 	}
 	return j
+}
+
+// TestEmptyPresenceBroadcast: an empty list of roles is never submitted as
+// a field without values (Prosody 0.12 never answers such a form): it is
+// "none" where the form offers it, and no values on ejabberd.
+func TestEmptyPresenceBroadcast(t *testing.T) {
+	for kind, want := range map[string][]string{"prosody": {"none"}, "ejabberd": {}} {
+		sub, _, err := Apply(loadForm(t, kind+"-owner-form.xml"), Info{}, Settings{BroadcastPresenceRoles: ptr([]string{})})
+		if err != nil {
+			t.Fatal(err)
+		}
+		f, ok := sub.Field(fieldPresenceBroadcst)
+		if !ok || !slices.Equal(f.Values, want) {
+			t.Errorf("%s: presence broadcast submitted as %v (present %v), want %v", kind, f.Values, ok, want)
+		}
+		if got := ReadConfig(&Form{Fields: []Field{{Var: fieldPresenceBroadcst, Values: f.Values}}}, Info{}); len(got.BroadcastPresenceRoles) != 0 {
+			t.Errorf("%s: read back as %v", kind, got.BroadcastPresenceRoles)
+		}
+	}
+}
+
+func TestRestoreSetsBackTheSubmittedFields(t *testing.T) {
+	before := loadForm(t, "prosody-owner-form.xml")
+	sub, _, _ := Apply(before, Info{}, Settings{NaturalName: ptr("new"), Moderated: ptr(true)})
+	back := Restore(before, sub)
+	if len(back.Fields) != 3 || back.Value(fieldRoomName) != "The Lobby" || back.Value(fieldModerated) != before.Value(fieldModerated) {
+		t.Errorf("restore = %+v", back.Fields)
+	}
 }

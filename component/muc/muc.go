@@ -138,7 +138,7 @@ func roomFault(err error, room jid.JID, what string) error {
 	case stanza.ItemNotFound, stanza.Gone:
 		fe = notFound(room)
 	case stanza.Forbidden, stanza.NotAllowed, stanza.NotAuthorized:
-		fe = &fault.Error{Kind: fault.Forbidden, Message: "the XMPP server does not let the component " + what + " (" + text + "): " + rightsAdvice}
+		return forbidden(err, room, what)
 	case stanza.ServiceUnavailable, stanza.FeatureNotImplemented:
 		fe = &fault.Error{Kind: fault.NotSupported, Message: "the chat service does not support this: " + what + " (" + text + ")"}
 	case stanza.Conflict:
@@ -150,6 +150,13 @@ func roomFault(err error, room jid.JID, what string) error {
 	}
 	fe.Err = err
 	return fe.About(room.Localpart())
+}
+
+// forbidden is the fault of a refusal for want of rights: it says what to
+// configure.
+func forbidden(err error, room jid.JID, what string) error {
+	return (&fault.Error{Kind: fault.Forbidden, Err: err,
+		Message: "the XMPP server does not let the component " + what + " (" + fault.Message(err) + "): " + rightsAdvice}).About(room.Localpart())
 }
 
 // rightsAdvice says how to give the component the rights it needs.

@@ -92,15 +92,16 @@ func TestRoomInXML(t *testing.T) {
 	if err := httpapi.DecodeXML([]byte(roomXMLExample), &in); err != nil {
 		t.Fatal(err)
 	}
-	s := in.spec()
+	s := in.change()
 	created, _ := time.Parse(time.RFC3339, "2014-02-12T15:52:37.592+01:00")
 	if s.Name != "global" || *s.Settings.NaturalName != "global-2" || *s.Subject != "global-2 Subject" ||
 		!s.Created.Equal(created) || *s.Settings.MaxUsers != 0 || !*s.Settings.Persistent || !*s.Settings.PublicRoom ||
 		*s.Settings.RegistrationEnabled || *s.Settings.CanChangeNickname || !*s.Settings.LogEnabled ||
 		*s.Settings.AllowPM != "anyone" || *s.Settings.Password != "" ||
 		!slices.Equal(*s.Settings.BroadcastPresenceRoles, []string{"moderator", "participant", "visitor"}) ||
-		!slices.Equal(s.Owners, []string{"owner@localhost"}) || !slices.Equal(s.Members, []string{"member2@localhost", "member1@localhost"}) ||
-		!slices.Equal(s.Outcasts, []string{"outcast1@localhost"}) || s.OwnerGroups != nil {
+		!slices.Equal(s.Owners.Values, []string{"owner@localhost"}) ||
+		!slices.Equal(s.Members.Values, []string{"member2@localhost", "member1@localhost"}) ||
+		!slices.Equal(s.Outcasts.Values, []string{"outcast1@localhost"}) || s.OwnerGroups.Set {
 		t.Errorf("spec = %+v settings %+v", s, s.Settings)
 	}
 }
@@ -110,23 +111,25 @@ func TestRoomInJSON(t *testing.T) {
 	if err := httpapi.DecodeJSON([]byte(roomJSONOldExample), &in); err != nil {
 		t.Fatal(err)
 	}
-	s := in.spec()
+	s := in.change()
 	if s.Name != "global-1" || !*s.Settings.CanAnyoneDiscoverJID || !*s.Settings.LoginRestrictedToNickname ||
-		!slices.Equal(s.Owners, []string{"owner@localhost"}) || !slices.Equal(s.Admins, []string{"admin@localhost", "admin2@localhost"}) ||
+		!slices.Equal(s.Owners.Values, []string{"owner@localhost"}) || !slices.Equal(s.Admins.Values, []string{"admin@localhost", "admin2@localhost"}) ||
 		len(*s.Settings.BroadcastPresenceRoles) != 3 || s.Created == nil {
 		t.Errorf("spec = %+v", s)
 	}
 
 	// REST API 1.3.0 shapes: arrays and real booleans and numbers; what is
-	// left out is false or empty, the subject and roles are left alone.
+	// left out is false or empty (admins, members and outcasts: none), the
+	// subject, roles, owners and groups are kept.
 	in = roomIn{}
 	if err := httpapi.DecodeJSON([]byte(`{"roomName":"r","maxUsers":30,"persistent":true,"owners":["a@b"],"memberGroups":["staff"]}`), &in); err != nil {
 		t.Fatal(err)
 	}
-	s = in.spec()
+	s = in.change()
 	if *s.Settings.MaxUsers != 30 || !*s.Settings.Persistent || *s.Settings.PublicRoom || s.Subject != nil ||
 		s.Settings.BroadcastPresenceRoles != nil || *s.Settings.AllowPM != "anyone" || *s.Settings.NaturalName != "" ||
-		!slices.Equal(s.Owners, []string{"a@b"}) || s.Members != nil || !slices.Equal(*s.MemberGroups, []string{"staff"}) || s.AdminGroups != nil {
+		!s.Owners.Set || !slices.Equal(s.Owners.Values, []string{"a@b"}) || !s.Members.Set || len(s.Members.Values) != 0 ||
+		!s.MemberGroups.Set || !slices.Equal(s.MemberGroups.Values, []string{"staff"}) || s.AdminGroups.Set {
 		t.Errorf("spec = %+v settings %+v", s, s.Settings)
 	}
 
@@ -234,9 +237,9 @@ func TestAffiliationOf(t *testing.T) {
 
 func TestWarnNotApplied(t *testing.T) {
 	w := httptest.NewRecorder()
-	warnNotApplied(w, []muc.NotApplied{{Setting: "maxUsers", Reason: `30 was not applied: no "limit"`}, {Setting: "allowPM", Reason: "x"}})
+	warnNotApplied(w, []muc.NotApplied{{Setting: muc.SettingMaxUsers, Reason: `30 was not applied: no "limit"`}, {Setting: muc.SettingAllowPM, Reason: "x"}})
 	got := w.Header().Values("Warning")
-	if len(got) != 2 || got[0] != `299 xmpprest "maxUsers: 30 was not applied: no 'limit'"` {
+	if len(got) != 2 || got[0] != `299 xmpprest "maxUsers: 30 was not applied: no 'limit'"` || got[1] != `299 xmpprest "allowPM: x"` {
 		t.Errorf("warnings = %q", got)
 	}
 }
@@ -252,6 +255,62 @@ func TestRoomFailure(t *testing.T) {
 	} {
 		if got := roomFailure(c.err, "r").exceptions[fault.NotFound]; got != c.exception {
 			t.Errorf("%v: exception %q, want %q", c.err, got, c.exception)
+		}
+	}
+	// A setting's error names the entity's field.
+	err := muc.Settings{MaxUsers: ptr(-1)}.Validate()
+	if got := roomFailure(err, "r").messages[fault.BadRequest]; got != "maxUsers must be 0 (no limit) or more, not -1" {
+		t.Errorf("setting message = %q", got)
+	}
+}
+
+func ptr[T any](v T) *T { return &v }
+
+// TestRoomInListShapes: every shape of a list field, and what the room
+// change makes of it (the Openfire rule: owners and groups not given are
+// kept, the other user lists not given are none).
+func TestRoomInListShapes(t *testing.T) {
+	for _, c := range []struct {
+		name, json string
+		given      bool
+		values     []string
+	}{
+		{"absent", `{}`, false, nil},
+		{"null", `{"owners":null,"admins":null,"ownerGroups":null,"broadcastPresenceRoles":null}`, false, nil},
+		{"wrapped null", `{"owners":{"owner":null},"admins":{"admin":null},"ownerGroups":{"ownerGroup":null},"broadcastPresenceRoles":{"broadcastPresenceRole":null}}`, false, nil},
+		{"wrapped empty", `{"owners":{"owner":[]},"admins":{"admin":[]},"ownerGroups":{"ownerGroup":[]},"broadcastPresenceRoles":{"broadcastPresenceRole":[]}}`, false, nil},
+		{"empty list", `{"owners":[],"admins":[],"ownerGroups":[],"broadcastPresenceRoles":[]}`, true, []string{}},
+		{"single string", `{"owners":{"owner":"x"},"admins":"x","ownerGroups":{"ownerGroup":"x"},"broadcastPresenceRoles":{"broadcastPresenceRole":"x"}}`, true, []string{"x"}},
+		{"list", `{"owners":{"owner":["x","y"]},"admins":["x","y"],"ownerGroups":["x","y"],"broadcastPresenceRoles":["x","y"]}`, true, []string{"x", "y"}},
+	} {
+		var in roomIn
+		if err := httpapi.DecodeJSON([]byte(c.json), &in); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		ch := in.change()
+		roles := ch.Settings.BroadcastPresenceRoles
+		if ch.Owners.Set != c.given || ch.OwnerGroups.Set != c.given || (roles != nil) != c.given ||
+			!slices.Equal(httpapi.NonNil(ch.Owners.Values), httpapi.NonNil(c.values)) || !ch.Admins.Set ||
+			!slices.Equal(httpapi.NonNil(ch.Admins.Values), httpapi.NonNil(c.values)) || roles != nil && !slices.Equal(*roles, c.values) {
+			t.Errorf("%s: change = owners %+v admins %+v ownerGroups %+v roles %v", c.name, ch.Owners, ch.Admins, ch.OwnerGroups, roles)
+		}
+	}
+	for _, c := range []struct {
+		name, xml string
+		values    []string
+	}{
+		{"missing", `<chatRoom/>`, nil},
+		{"empty element", `<chatRoom><owners/><broadcastPresenceRoles></broadcastPresenceRoles></chatRoom>`, nil},
+		{"one", `<chatRoom><owners><owner>x</owner></owners><broadcastPresenceRoles><broadcastPresenceRole>x</broadcastPresenceRole></broadcastPresenceRoles></chatRoom>`, []string{"x"}},
+	} {
+		var in roomIn
+		if err := httpapi.DecodeXML([]byte(c.xml), &in); err != nil {
+			t.Fatalf("%s: %v", c.name, err)
+		}
+		ch := in.change()
+		given := c.values != nil
+		if ch.Owners.Set != given || (ch.Settings.BroadcastPresenceRoles != nil) != given || !slices.Equal(ch.Owners.Values, c.values) {
+			t.Errorf("xml %s: owners %+v roles %v", c.name, ch.Owners, ch.Settings.BroadcastPresenceRoles)
 		}
 	}
 }

@@ -60,16 +60,13 @@ func Register(r *mux.Router, svc *ops.Service, auth *httpapi.AdminAuth) {
 	// The user service at its old place, outside the prefix.
 	httpapi.Dialect{Name: "openfire-userservice", Prefix: UserServicePath, Errors: a.writeFault,
 		Routes: a.userServiceRoutes("")}.Mount(r)
-	sub := httpapi.Dialect{
+	httpapi.Dialect{
 		Name: "openfire", Prefix: Prefix, Routes: a.routes(), Errors: a.writeFault, Guard: guard,
 		// An unknown path under the prefix: 401 for strangers, Openfire's
 		// 404 for callers with credentials.
 		NotFound:         guard(httpapi.Dialect{Errors: a.writeFault}.Serve(a.notFound)),
 		MethodNotAllowed: guard(httpapi.Dialect{Errors: a.writeFault}.Serve(a.methodNotAllowed)),
 	}.Mount(r)
-	rooms := sub.NewRoute().Subrouter()
-	rooms.Use(guard)
-	a.routesChatRooms(rooms)
 }
 
 // routes are the routes under Prefix, by area.
@@ -79,7 +76,7 @@ func (a *api) routes() []httpapi.Route {
 		a.healthRoutes(), a.userServiceRoutes("/userservice"),
 		a.userRoutes(), a.lockoutRoutes(), a.sessionRoutes(), a.messageRoutes(),
 		a.systemRoutes(), a.securityLogRoutes(), a.clusteringRoutes(),
-		a.groupRoutes(), a.rosterRoutes(), a.vcardRoutes(),
+		a.groupRoutes(), a.rosterRoutes(), a.vcardRoutes(), a.roomRoutes(),
 	} {
 		all = append(all, area...)
 	}
@@ -92,13 +89,6 @@ func (a *api) guard() mux.MiddlewareFunc {
 		func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) },
 		a.writeFault,
 	)
-}
-
-// handle registers h for path and for path with a trailing slash (Openfire
-// accepts both on collections).
-func (a *api) handle(r *mux.Router, path string, h http.HandlerFunc, methods ...string) {
-	r.HandleFunc(path, h).Methods(methods...)
-	r.HandleFunc(path+"/", h).Methods(methods...)
 }
 
 // actor is who makes the request: its scope and its name in the audit log.

@@ -3,7 +3,9 @@ package openfire
 import (
 	"encoding/xml"
 	"errors"
+	"fmt"
 	"net/http"
+	"strings"
 
 	"xmpprest/component/fault"
 	"xmpprest/httpapi"
@@ -139,6 +141,9 @@ type failure struct {
 	// exceptions names the exception per fault kind (e.g. NotFound →
 	// UserNotFoundException).
 	exceptions map[fault.Kind]string
+	// messages replaces the message per fault kind (e.g. a setting's
+	// problem worded with the entity's field name).
+	messages map[fault.Kind]string
 	// resource names the thing when the fault does not.
 	resource string
 }
@@ -170,7 +175,8 @@ func userFailure(username string) failure {
 
 // openfireTexts are Openfire's own exceptions and messages for failures
 // the operations report with a cause (matched with errors.Is); the
-// operations' own message is kept for every other failure.
+// operations' own message is kept for every other failure. A %q in a
+// message is the resource the fault names.
 var openfireTexts = []struct {
 	cause              error
 	exception, message string
@@ -178,7 +184,7 @@ var openfireTexts = []struct {
 	{ops.ErrUserNotFound, exUserNotFound, "Could not get user"},
 	{ops.ErrUserExists, exUserAlreadyExists, "User already exists"},
 	{ops.ErrGroupNotFound, exGroupNotFound, "Could not find group"},
-	{ops.ErrGroupExists, exGroupAlreadyExists, ""},
+	{ops.ErrGroupExists, exGroupAlreadyExists, "Could not create a group: %q already exists"},
 	{ops.ErrPropertyNotFound, exPropertyNotFound, "Could not find property"},
 }
 
@@ -204,11 +210,20 @@ func (a *api) writeFault(w http.ResponseWriter, r *http.Request, err error) {
 			if body.Exception == "" {
 				body.Exception = t.exception
 			}
-			if t.message != "" {
+			switch {
+			case strings.Contains(t.message, "%q"):
+				var fe *fault.Error
+				if errors.As(err, &fe) {
+					body.Message = fmt.Sprintf(t.message, fe.Resource)
+				}
+			case t.message != "":
 				body.Message = t.message
 			}
 			break
 		}
+	}
+	if m := f.messages[kind]; m != "" {
+		body.Message = m
 	}
 	if body.Exception == "" {
 		body.Exception = defaultException(kind)
@@ -225,15 +240,6 @@ func (a *api) writeFault(w http.ResponseWriter, r *http.Request, err error) {
 		a.svc.Log.Warn("openfire API call failed", "path", r.URL.EscapedPath(), "status", status, "error", err.Error())
 	}
 	a.writeError(w, r, status, body)
-}
-
-// fail writes err as Openfire's error body (for handlers not yet returning
-// their errors).
-func (a *api) fail(w http.ResponseWriter, r *http.Request, err error) { a.writeFault(w, r, err) }
-
-// failAs writes err as Openfire's error body, refined by f.
-func (a *api) failAs(w http.ResponseWriter, r *http.Request, err error, f failure) {
-	a.writeFault(w, r, f.wrap(err))
 }
 
 func (a *api) writeError(w http.ResponseWriter, r *http.Request, status int, body errorBody) {

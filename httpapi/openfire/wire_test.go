@@ -8,9 +8,10 @@ import (
 	"strings"
 	"testing"
 	"time"
-	"xmpprest/httpapi"
 
 	"xmpprest/component/fault"
+	"xmpprest/httpapi"
+	"xmpprest/httpapi/ops"
 )
 
 func request(contentType, accept, body string) *http.Request {
@@ -109,7 +110,7 @@ func TestFormats(t *testing.T) {
 func TestFailWritesOpenfireError(t *testing.T) {
 	a := &api{}
 	w := httptest.NewRecorder()
-	a.failAs(w, request("", "application/json", ""), fault.New(fault.NotFound, "Could not get user"), userFailure("bob"))
+	a.writeFault(w, request("", "application/json", ""), userFailure("bob").wrap(fault.New(fault.NotFound, "Could not get user")))
 	if w.Code != 404 {
 		t.Fatalf("status %d", w.Code)
 	}
@@ -121,7 +122,7 @@ func TestFailWritesOpenfireError(t *testing.T) {
 		t.Errorf("error = %+v", e)
 	}
 	w = httptest.NewRecorder()
-	a.fail(w, request("", "", ""), fault.New(fault.NotSupported, "no command"))
+	a.writeFault(w, request("", "", ""), fault.New(fault.NotSupported, "no command"))
 	if w.Code != 501 || !strings.Contains(w.Body.String(), "<error><resource></resource><message>no command</message>") {
 		t.Errorf("501: %d %s", w.Code, w.Body.String())
 	}
@@ -154,5 +155,40 @@ func TestTimestamp(t *testing.T) {
 	}{T: ts})
 	if !strings.Contains(string(x), "<t>2014-07-10T09:49:12.411+02:00</t>") {
 		t.Errorf("XML = %s", x)
+	}
+}
+
+// The operations report neutral faults; the dialect gives them Openfire's
+// exceptions and texts, and a failure wrapped around an error by a handler
+// names the resource.
+func TestOpenfireTextsOfNeutralFaults(t *testing.T) {
+	a := &api{}
+	for _, c := range []struct {
+		err                          error
+		status                       int
+		exception, message, resource string
+	}{
+		{userFailure("bob").wrap(fault.Wrap(fault.NotFound, ops.ErrUserNotFound, "there is no user bob@x").About("bob@x")),
+			404, "UserNotFoundException", "Could not get user", "bob"},
+		{fault.Wrap(fault.Conflict, ops.ErrUserExists, "user bob@x already exists"),
+			409, "UserAlreadyExistsException", "User already exists", ""},
+		{fault.Wrap(fault.NotFound, ops.ErrGroupNotFound, "there is no group %q", "G").About("G"),
+			404, "GroupNotFoundException", "Could not find group", "G"},
+		{fault.Wrap(fault.Conflict, ops.ErrGroupExists, "group %q already exists", "G").About("G"),
+			409, "GroupAlreadyExistsException", `Could not create a group: "G" already exists`, "G"},
+		{fault.Wrap(fault.NotFound, ops.ErrPropertyNotFound, "there is no system property %q", "k").About("k"),
+			404, "PropertyNotFoundException", "Could not find property", "k"},
+		{fault.New(fault.Denied, "these credentials administer a only, not b"),
+			403, "NotAllowedException", "these credentials administer a only, not b", ""},
+	} {
+		w := httptest.NewRecorder()
+		a.writeFault(w, request("", "application/json", ""), c.err)
+		var e errorBody
+		if err := json.Unmarshal(w.Body.Bytes(), &e); err != nil {
+			t.Fatal(err)
+		}
+		if w.Code != c.status || e != (errorBody{Resource: c.resource, Message: c.message, Exception: c.exception}) {
+			t.Errorf("%v: %d %+v", c.err, w.Code, e)
+		}
 	}
 }

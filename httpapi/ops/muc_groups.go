@@ -2,10 +2,12 @@ package ops
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"time"
 
+	"golang.org/x/sync/errgroup"
 	"mellium.im/xmpp/jid"
 
 	"xmpprest/component/fault"
@@ -25,11 +27,15 @@ func (s *Service) AddRoomGroupAffiliation(ctx context.Context, a Actor, service,
 	if err != nil {
 		return err
 	}
-	room, _, err := s.room(ctx, service, name)
+	room, _, err := s.room(ctx, a, service, name)
 	if err != nil {
 		return err
 	}
-	defer s.lockRoom(room)()
+	unlock, err := s.lockRoom(ctx, room)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	current, err := s.affiliationLists(ctx, room)
 	if err != nil {
 		return err
@@ -69,11 +75,15 @@ func (s *Service) RemoveRoomGroupAffiliation(ctx context.Context, a Actor, servi
 	if err := checkAffiliation(aff); err != nil {
 		return err
 	}
-	room, _, err := s.room(ctx, service, name)
+	room, _, err := s.room(ctx, a, service, name)
 	if err != nil {
 		return err
 	}
-	defer s.lockRoom(room)()
+	unlock, err := s.lockRoom(ctx, room)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	groups, err := s.Store.RoomGroups(ctx, room.String())
 	if err != nil {
 		return fault.Wrap(fault.Unavailable, err, "read the groups of room %s", room)
@@ -140,7 +150,8 @@ func (s *Service) dropGroupMembers(ctx context.Context, room jid.JID, aff muc.Af
 }
 
 // syncRoomGroups keeps the rooms a group is affiliated with in step with
-// a change of the group: members who joined get the group's affiliation
+// a change of the group, several rooms at a time (the first failure ends
+// it): members who joined get the group's affiliation
 // (unless they have a stronger one), members who left lose it (unless
 // another of the room's groups gives them one); a deleted group's
 // affiliations are removed. The group change is made already, so a
@@ -167,29 +178,33 @@ func (s *Service) syncGroup(ctx context.Context, group string, before, after []s
 		return err
 	}
 	joined, left := added(before, after), added(after, before)
-	var errs []error
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(roomReadConcurrency)
 	for _, rg := range rooms {
 		room, err := jid.Parse(rg.Room)
 		if err != nil {
 			continue
 		}
-		if err := s.syncRoom(ctx, room, rg, joined, left, deleted); err != nil {
-			errs = append(errs, fmt.Errorf("room %s: %w", room, err))
-		}
+		g.Go(func() error {
+			if err := s.syncRoom(gctx, room, rg, joined, left, deleted); err != nil {
+				return fmt.Errorf("room %s: %w", room, err)
+			}
+			return nil
+		})
 	}
+	err = g.Wait()
 	if deleted {
-		if err := s.Store.Update(ctx, func(tx *store.Tx) error { return tx.DeleteGroupRooms(ctx, group) }); err != nil {
-			errs = append(errs, err)
-		}
+		err = errors.Join(err, s.Store.Update(ctx, func(tx *store.Tx) error { return tx.DeleteGroupRooms(ctx, group) }))
 	}
-	if len(errs) > 0 {
-		return fmt.Errorf("%v", errs)
-	}
-	return nil
+	return err
 }
 
 func (s *Service) syncRoom(ctx context.Context, room jid.JID, rg store.RoomGroup, joined, left []string, deleted bool) error {
-	defer s.lockRoom(room)()
+	unlock, err := s.lockRoom(ctx, room)
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	if _, err := s.muc().Info(ctx, room); err != nil {
 		if fault.Is(err, fault.NotFound) {
 			return nil // the room is gone; its rows go with DeleteChatRoom

@@ -1,11 +1,18 @@
 package ops
 
 import (
+	"context"
+	"errors"
+	"maps"
+	"slices"
 	"strings"
 	"testing"
 
+	"mellium.im/xmpp/jid"
+
 	"xmpprest/component/fault"
 	"xmpprest/component/muc"
+	"xmpprest/store"
 )
 
 func TestCheckRoomText(t *testing.T) {
@@ -21,13 +28,76 @@ func TestCheckRoomText(t *testing.T) {
 	}
 }
 
-func TestSpecGroups(t *testing.T) {
-	groups, given := specGroups(RoomSpec{MemberGroups: &[]string{" staff "}, OwnerGroups: &[]string{}, AdminGroups: nil})
-	if len(groups) != 1 || groups["staff"] != muc.Member {
-		t.Errorf("groups = %v", groups)
+func TestRoomChangeAffiliations(t *testing.T) {
+	have := map[string]muc.Affiliation{"o@x": muc.Owner, "a@x": muc.Admin, "m@x": muc.Member}
+	// Owners kept, admins set to none, members set: the owner stays.
+	c := checkedChange{users: map[muc.Affiliation][]string{muc.Admin: {}, muc.Member: {"n@x"}}}
+	next := c.affiliations(have, map[string]muc.Affiliation{"g@x": muc.Member, "o@x": muc.Member})
+	want := map[string]muc.Affiliation{"o@x": muc.Owner, "n@x": muc.Member, "g@x": muc.Member}
+	if !maps.Equal(next, want) {
+		t.Errorf("next = %v, want %v", next, want)
 	}
-	if !given[muc.Member] || !given[muc.Owner] || given[muc.Admin] || given[muc.Outcast] {
-		t.Errorf("given = %v", given)
+	room, _ := jid.Parse("r@conference.x")
+	if err := checkOwnerKept(room, have, next); err != nil {
+		t.Errorf("owner kept: %v", err)
+	}
+	// Owners set to none: refused as the last owner's removal.
+	c.users[muc.Owner] = []string{}
+	err := checkOwnerKept(room, have, c.affiliations(have, nil))
+	if !errors.Is(err, muc.ErrLastOwner) || !fault.Is(err, fault.Refused) || !strings.Contains(fault.Message(err), "o@x") {
+		t.Errorf("last owner: %v", err)
+	}
+	// A room without owners may stay without.
+	if err := checkOwnerKept(room, map[string]muc.Affiliation{"m@x": muc.Member}, nil); err != nil {
+		t.Errorf("no owners before: %v", err)
+	}
+}
+
+func TestPlanChangesGrantsFirst(t *testing.T) {
+	have := map[string]muc.Affiliation{"old@x": muc.Owner, "m@x": muc.Member}
+	next := map[string]muc.Affiliation{"new@x": muc.Owner, "old@x": muc.Member, "a@x": muc.Admin}
+	got := planChanges(have, next)
+	want := []affiliationChange{{"new@x", "", muc.Owner}, {"a@x", "", muc.Admin}, {"old@x", muc.Owner, muc.Member}, {"m@x", muc.Member, muc.None}}
+	if !slices.Equal(got, want) {
+		t.Errorf("plan = %v, want %v", got, want)
+	}
+}
+
+func TestRoomGroupsKeepAndSet(t *testing.T) {
+	room, _ := jid.Parse("r@conference.x")
+	old := []store.RoomGroup{{Room: room.String(), Group: "a", Affiliation: "member"}, {Room: room.String(), Group: "b", Affiliation: "owner"}}
+	c := checkedChange{groups: map[muc.Affiliation][]string{muc.Member: {"c"}}}
+	got := c.roomGroups(room, old)
+	if len(got) != 2 || got[0].Group != "b" || got[1].Group != "c" || got[1].Affiliation != "member" {
+		t.Errorf("groups = %+v", got)
+	}
+}
+
+func TestRoomLocksHonourContextAndAreDropped(t *testing.T) {
+	var l roomLocks
+	unlock, err := l.lock(context.Background(), "r@x")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := l.lock(ctx, "r@x"); !fault.Is(err, fault.Timeout) {
+		t.Errorf("a waiter whose context ended: %v", err)
+	}
+	got := make(chan error)
+	go func() {
+		u, err := l.lock(context.Background(), "r@x")
+		if err == nil {
+			u()
+		}
+		got <- err
+	}()
+	unlock()
+	if err := <-got; err != nil {
+		t.Errorf("the next waiter: %v", err)
+	}
+	if n := l.held(); n != 0 {
+		t.Errorf("%d room locks remain after every holder left", n)
 	}
 }
 

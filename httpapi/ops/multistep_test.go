@@ -1,9 +1,12 @@
 package ops
 
 import (
+	"bytes"
 	"context"
 	"errors"
+	"log/slog"
 	"reflect"
+	"strings"
 	"testing"
 
 	"xmpprest/component"
@@ -268,5 +271,28 @@ func TestDeleteUserLeavesGroupsOfEveryHost(t *testing.T) {
 	g, err := s.GetGroup(ctx, admin, "b.example", "All")
 	if err != nil || !reflect.DeepEqual(g.Members, []string{"carol@b.example"}) {
 		t.Errorf("group after alice was deleted = %+v, %v", g, err)
+	}
+}
+
+// An undo that fails too is logged, with what it was undoing; the caller
+// gets the original failure.
+func TestFailedUndoIsLogged(t *testing.T) {
+	ctx := context.Background()
+	s, f := fakeService(t)
+	var logged bytes.Buffer
+	s.Log = slog.New(slog.NewTextHandler(&logged, nil))
+	f.addAccount("bob@a.example")
+	if err := s.CreateGroup(ctx, admin, Group{Name: "Team", Shared: true, Members: []string{"bob"}}); err != nil {
+		t.Fatal(err)
+	}
+	f.failRosterSet["bob@a.example"] = 1
+	f.failing("DeleteUser", "dave@a.example", fault.New(fault.Timeout, "no answer"))
+	err := s.CreateUser(ctx, admin, NewUser{Username: "dave", Password: "pw", Groups: []string{"Team"}})
+	if !fault.Is(err, fault.BadGateway) {
+		t.Fatalf("create: %v, want the roster failure", err)
+	}
+	if !strings.Contains(logged.String(), "could not undo") || !strings.Contains(logged.String(), "could not join its groups") ||
+		!strings.Contains(logged.String(), "no answer") {
+		t.Errorf("log = %s", logged.String())
 	}
 }

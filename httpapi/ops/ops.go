@@ -68,7 +68,7 @@ type Service struct {
 
 	mucOnce   sync.Once
 	groupMu   sync.Mutex // serializes group changes
-	roomLocks sync.Map   // room JID -> *sync.Mutex
+	roomLocks roomLocks  // one per room being changed (muc_locks.go)
 }
 
 // UserJID turns a username (a localpart, or a bare JID of one of the
