@@ -110,6 +110,9 @@ func DecodeJSON(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return fault.New(fault.BadRequest, "the JSON body is not valid UTF-8")
 	}
+	if string(bytes.TrimSpace(body)) == "null" {
+		return fault.New(fault.BadRequest, "the JSON body is null: send the entity")
+	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
 		return jsonFault(err)

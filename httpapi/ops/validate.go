@@ -13,7 +13,7 @@ import (
 //     no control characters (C0, DEL, C1 such as U+0085), no line breaks,
 //     no invisible format characters (zero-width spaces and joiners,
 //     bidirectional overrides such as U+202E, byte-order marks), no
-//     noncharacters, and no white space at either end, so that what is
+//     noncharacters or U+FFFD, and no white space at either end, so that what is
 //     shown is what is stored and the key can be addressed again;
 //   - free text (a description, a property value): the same, except that
 //     tab, line feed and carriage return are allowed and format characters
@@ -81,6 +81,8 @@ func refusedRune(r rune, free bool) string {
 		return ""
 	case r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f):
 		return "a control character"
+	case r == utf8.RuneError:
+		return "the replacement character, the mark of text damaged on the way (a lone surrogate escape in JSON decodes to it)"
 	case r == 0xfffe || r == 0xffff || (r >= 0xfdd0 && r <= 0xfdef) || r&0xfffe == 0xfffe:
 		return "a noncharacter"
 	case r == 0x2028 || r == 0x2029:

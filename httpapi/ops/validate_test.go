@@ -11,7 +11,7 @@ func TestTextValidation(t *testing.T) {
 	refusedAsName := []string{
 		"pk\u0001", "a\u0000b", "pk\nx", "tab\there", "nel\u0085x", "rlo\u202eevil", "zw\u200bsp",
 		"bom\ufeff", "lrm\u200e", "ls\u2028x", "nb\u00a0sp", "del\u007f", "\ufdd0non", "x\U0001fffe",
-		" gls", "gls ", "\u3000ideo", "\xff\xfe", "a\xc3", strings.Repeat("n", 256),
+		" gls", "gls ", "sur\ufffdrogate", "\u3000ideo", "\xff\xfe", "a\xc3", strings.Repeat("n", 256),
 	}
 	for _, s := range refusedAsName {
 		if err := checkName("name", s, 255); err == nil {

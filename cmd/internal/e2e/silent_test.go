@@ -163,4 +163,3 @@ func attachConfig(t *testing.T, s *xmppserver.Server, cfg config.Config) *env {
 	}
 	return &env{t: t, Server: s, D: d, Cfg: cfg, URL: "http://" + d.Addr()}
 }
-
