@@ -11,6 +11,8 @@ require (
 	mellium.im/xmpp v0.23.0
 )
 
+require golang.org/x/time v0.16.0 // indirect
+
 require (
 	golang.org/x/crypto v0.48.0 // indirect
 	golang.org/x/mod v0.33.0 // indirect

@@ -30,6 +30,7 @@ const (
 	Denied            // the caller's credentials do not allow this (scope)
 	Refused           // the XMPP server refuses this change on its merits (e.g. a room's last owner)
 	TooLarge          // the request (its body) is larger than the limit
+	Throttled         // too many attempts (failed logins): wait RetryAfter
 )
 
 var kindNames = [...]string{
@@ -45,6 +46,7 @@ var kindNames = [...]string{
 	Denied:       "denied",
 	Refused:      "refused",
 	TooLarge:     "too large",
+	Throttled:    "too many attempts",
 }
 
 // String names the kind in words.

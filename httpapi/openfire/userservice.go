@@ -36,6 +36,8 @@ func (a *api) userServiceAuthorised(r *http.Request) (*http.Request, bool) {
 	if secret := r.URL.Query().Get("secret"); secret != "" && a.auth.Secret != "" &&
 		subtle.ConstantTimeCompare([]byte(secret), []byte(a.auth.Secret)) == 1 {
 		return r.WithContext(httpapi.WithPrincipal(r.Context(), httpapi.Principal{Name: "secret", Method: "secret", Role: ops.RoleServiceAdmin})), true
+	} else if secret != "" {
+		a.auth.Limiter.Failed(httpapi.ClientAddress(r), "")
 	}
 	if r.Header.Get("Authorization") != "" {
 		if p, err := a.auth.Authenticate(r); err == nil {
@@ -46,6 +48,9 @@ func (a *api) userServiceAuthorised(r *http.Request) (*http.Request, bool) {
 }
 
 func (a *api) userService(w http.ResponseWriter, r *http.Request) error {
+	if err := a.auth.Limiter.Check(httpapi.ClientAddress(r), ""); err != nil {
+		return err
+	}
 	r, authorised := a.userServiceAuthorised(r)
 	if !authorised {
 		return writeUserService(w, "error", usNotAuthorised)

@@ -101,6 +101,8 @@ func statusOf(k fault.Kind) int {
 		return http.StatusNotImplemented
 	case fault.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case fault.Throttled:
+		return http.StatusTooManyRequests
 	case fault.Unavailable:
 		return http.StatusServiceUnavailable
 	case fault.Timeout:

@@ -85,6 +85,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		Admins:   cfg.Auth.Admins,
 		CacheTTL: cfg.Auth.BasicCacheTTL.Duration,
 		Check:    passwordChecker(cfg),
+		Limiter:  &httpapi.LoginLimiter{PerMinute: int(cfg.Limits.LoginAttemptsPerMinute)},
 	}
 	router := httpapi.NewRouter(httpapi.Options{
 		Logger:         log,
