@@ -38,6 +38,8 @@ type Daemon struct {
 	Conns *httpapi.LimitListener
 
 	stopPurge func()
+	cert      *certificate
+	stopTLS   func()
 
 	srv      *http.Server
 	listener net.Listener
@@ -106,8 +108,17 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
 	}
 	d.Conns = limitListener(cfg, ln)
-	d.listener = d.Conns
-	d.srv = newHTTPServer(cfg, router, log)
+	if cfg.TLS.Cert != "" {
+		d.Conns.Reject = nil // a plain-text 503 means nothing to a TLS client
+	}
+	d.listener, err = d.serveTLS(cfg, d.Conns)
+	if err != nil {
+		ln.Close()
+		d.Link.Close()
+		d.Store.Close()
+		return nil, err
+	}
+	d.srv = newHTTPServer(cfg, httpapi.WithCORS(cfg.CORS.AllowedOrigins, router), log)
 	go func() { d.served <- d.srv.Serve(d.listener) }()
 	log.Info("serving HTTP", "address", d.listener.Addr().String())
 	return d, nil
@@ -142,6 +153,9 @@ func (d *Daemon) shutdown(ctx context.Context) error {
 	}
 	if d.stopPurge != nil {
 		d.stopPurge()
+	}
+	if d.stopTLS != nil {
+		d.stopTLS()
 	}
 	d.Link.Close()
 	if e := d.Store.Close(); e != nil && err == nil {
