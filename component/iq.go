@@ -92,16 +92,24 @@ func (l *Link) do(ctx context.Context, c *conn, iq IQ, result any) error {
 // detached from the caller once release is called, and is only canceled a
 // second later, long after mellium's watcher has gone.
 func (l *Link) streamContext(ctx context.Context, c *conn) (context.Context, func()) {
-	timeout := l.cfg.Timeout
+	return SendContext(ctx, c.ctx, l.cfg.Timeout)
+}
+
+// SendContext returns the context to hand mellium for one send on a
+// stream whose life is streamCtx (see streamContext for why): it ends after
+// timeout (or at ctx's earlier deadline), when ctx is canceled or when the
+// stream ends, and once release is called it is canceled only a second
+// later. Every mellium session of the project sends this way.
+func SendContext(ctx, streamCtx context.Context, timeout time.Duration) (sctx context.Context, release func()) {
 	if dl, ok := ctx.Deadline(); ok {
 		timeout = min(timeout, time.Until(dl))
 	}
 	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	stopCaller := context.AfterFunc(ctx, cancel)
-	stopLink := context.AfterFunc(c.ctx, cancel)
+	stopStream := context.AfterFunc(streamCtx, cancel)
 	return sctx, func() {
 		stopCaller()
-		stopLink()
+		stopStream()
 		time.AfterFunc(time.Second, cancel)
 	}
 }

@@ -297,24 +297,6 @@ func errorWriterFor(r *http.Request) ErrorWriter {
 		return found
 	}
 	return func(w http.ResponseWriter, r *http.Request, err error) {
-		WriteJSON(w, statusOfKind(fault.KindOf(err)), map[string]string{"error": fault.Message(err)})
+		WriteJSON(w, StatusOf(fault.KindOf(err)), map[string]string{"error": fault.Message(err)})
 	}
-}
-
-// statusOfKind is the plain status of a fault kind, for answers outside a
-// dialect.
-func statusOfKind(k fault.Kind) int {
-	switch k {
-	case fault.BadRequest:
-		return http.StatusBadRequest
-	case fault.Conflict:
-		return http.StatusConflict
-	case fault.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case fault.Throttled:
-		return http.StatusTooManyRequests
-	case fault.Unavailable:
-		return http.StatusServiceUnavailable
-	}
-	return http.StatusInternalServerError
 }

@@ -132,11 +132,11 @@ func migrations() ([]migration, error) {
 		ms = append(ms, migration{version: v, name: e.Name(), sql: string(b)})
 	}
 	sort.Slice(ms, func(i, j int) bool { return ms[i].version < ms[j].version })
-	// Numbers only increase; gaps are allowed (numbers are handed out to
-	// changes made in parallel, which land in any order).
-	for i := 1; i < len(ms); i++ {
-		if ms[i].version == ms[i-1].version {
-			return nil, fmt.Errorf("migrations %s and %s have the same number", ms[i-1].name, ms[i].name)
+	// Numbers are reserved per feature, so a build may lack some of them;
+	// they must still be unique and positive.
+	for i, m := range ms {
+		if m.version < 1 || (i > 0 && m.version == ms[i-1].version) {
+			return nil, fmt.Errorf("migration %s: its number must be positive and unique", m.name)
 		}
 	}
 	return ms, nil
@@ -151,8 +151,8 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	if last := ms[len(ms)-1].version; current > last {
-		return fmt.Errorf("database schema version %d is newer than this binary knows (%d): use a newer xmpprest", current, last)
+	if latest := ms[len(ms)-1].version; current > latest {
+		return fmt.Errorf("database schema version %d is newer than this binary knows (%d): use a newer xmpprest", current, latest)
 	}
 	for _, m := range ms {
 		if m.version <= current {

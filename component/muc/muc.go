@@ -8,8 +8,10 @@
 // The component acts with the rights the server gives it: Prosody makes
 // every JID listed in admins an owner of every room; ejabberd needs the
 // component in mod_muc's access_admin (and access_create / access_persistent
-// to make rooms). A refusal is a fault.Forbidden that says what to
-// configure.
+// to make rooms). A refusal for want of rights is a fault.Forbidden that
+// says what to configure; a refusal on the server's own rules (a room's
+// last owner, the component's own affiliation) is a fault.Refused that
+// says which rule.
 //
 // Some operations need the component in the room (creating it, changing the
 // subject, listing occupants where the server answers role queries only to

@@ -200,13 +200,19 @@ func warnNotApplied(w http.ResponseWriter, skipped []muc.NotApplied) {
 // notApplied says which setting was not applied and why.
 func notApplied(s muc.NotApplied) string { return openfireSetting(s.Setting) + ": " + s.Reason }
 
-func (a *api) createChatRoom(w http.ResponseWriter, r *http.Request) error {
-	service, invite, err := roomQuery(r)
-	if err != nil {
-		return err
+// roomRequest reads the query parameters and the body of a chat room
+// request.
+func roomRequest[T any](r *http.Request) (in T, service string, invite bool, err error) {
+	if service, invite, err = roomQuery(r); err != nil {
+		return in, "", false, err
 	}
-	var in roomIn
-	if err := decode(r, &in); err != nil {
+	err = decode(r, &in)
+	return in, service, invite, err
+}
+
+func (a *api) createChatRoom(w http.ResponseWriter, r *http.Request) error {
+	in, service, invite, err := roomRequest[roomIn](r)
+	if err != nil {
 		return err
 	}
 	c := in.change()
@@ -223,12 +229,8 @@ func (a *api) createChatRoom(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *api) createChatRooms(w http.ResponseWriter, r *http.Request) error {
-	service, invite, err := roomQuery(r)
+	in, service, invite, err := roomRequest[roomsIn](r)
 	if err != nil {
-		return err
-	}
-	var in roomsIn
-	if err := decode(r, &in); err != nil {
 		return err
 	}
 	if len(in.Rooms) == 0 {

@@ -85,33 +85,7 @@ const (
 )
 
 // statusOf maps a fault kind onto a status code.
-func statusOf(k fault.Kind) int {
-	switch k {
-	case fault.BadRequest:
-		return http.StatusBadRequest
-	case fault.NotFound:
-		return http.StatusNotFound
-	case fault.Conflict:
-		return http.StatusConflict
-	case fault.Forbidden, fault.Denied:
-		return http.StatusForbidden
-	case fault.Refused:
-		return http.StatusConflict
-	case fault.NotSupported:
-		return http.StatusNotImplemented
-	case fault.TooLarge:
-		return http.StatusRequestEntityTooLarge
-	case fault.Throttled:
-		return http.StatusTooManyRequests
-	case fault.Unavailable:
-		return http.StatusServiceUnavailable
-	case fault.Timeout:
-		return http.StatusGatewayTimeout
-	case fault.BadGateway:
-		return http.StatusBadGateway
-	}
-	return http.StatusInternalServerError
-}
+func statusOf(k fault.Kind) int { return httpapi.StatusOf(k) }
 
 // defaultException names the exception of a fault kind when the handler
 // does not name a more precise one.

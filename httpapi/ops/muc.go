@@ -159,14 +159,19 @@ func (s *Service) findChatService(ctx context.Context, name string) (jid.JID, er
 	return jid.JID{}, notFound
 }
 
+// roomJID resolves a service and room name for a.
+func (s *Service) roomJID(ctx context.Context, a Actor, service, name string) (jid.JID, error) {
+	svc, err := s.chatService(ctx, a, service)
+	if err != nil {
+		return jid.JID{}, err
+	}
+	return muc.RoomJID(name, svc)
+}
+
 // room resolves a service and room name for a and checks that the room
 // exists.
 func (s *Service) room(ctx context.Context, a Actor, service, name string) (jid.JID, muc.Info, error) {
-	svc, err := s.chatService(ctx, a, service)
-	if err != nil {
-		return jid.JID{}, muc.Info{}, err
-	}
-	room, err := muc.RoomJID(name, svc)
+	room, err := s.roomJID(ctx, a, service, name)
 	if err != nil {
 		return jid.JID{}, muc.Info{}, err
 	}
@@ -175,6 +180,22 @@ func (s *Service) room(ctx context.Context, a Actor, service, name string) (jid.
 		return jid.JID{}, muc.Info{}, err
 	}
 	return room, info, nil
+}
+
+// lockedRoom is room, with the room's lock held (its existence checked
+// once the lock is held); the caller releases it with unlock.
+func (s *Service) lockedRoom(ctx context.Context, a Actor, service, name string) (room jid.JID, info muc.Info, unlock func(), err error) {
+	if room, err = s.roomJID(ctx, a, service, name); err != nil {
+		return jid.JID{}, muc.Info{}, nil, err
+	}
+	if unlock, err = s.lockRoom(ctx, room); err != nil {
+		return jid.JID{}, muc.Info{}, nil, err
+	}
+	if info, err = s.muc().Info(ctx, room); err != nil {
+		unlock()
+		return jid.JID{}, muc.Info{}, nil, err
+	}
+	return room, info, unlock, nil
 }
 
 // checkRoomText refuses text XMPP cannot carry (control characters other

@@ -257,11 +257,7 @@ func (s *Service) AddRoomAffiliations(ctx context.Context, a Actor, service, nam
 	if err != nil {
 		return err
 	}
-	room, _, err := s.room(ctx, a, service, name)
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lockRoom(ctx, room)
+	room, _, unlock, err := s.lockedRoom(ctx, a, service, name)
 	if err != nil {
 		return err
 	}
@@ -291,11 +287,7 @@ func (s *Service) ReplaceRoomAffiliations(ctx context.Context, a Actor, service,
 	if err != nil {
 		return err
 	}
-	room, _, err := s.room(ctx, a, service, name)
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lockRoom(ctx, room)
+	room, _, unlock, err := s.lockedRoom(ctx, a, service, name)
 	if err != nil {
 		return err
 	}
@@ -337,11 +329,7 @@ func (s *Service) RemoveRoomAffiliation(ctx context.Context, a Actor, service, n
 	if err != nil {
 		return err
 	}
-	room, _, err := s.room(ctx, a, service, name)
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lockRoom(ctx, room)
+	room, _, unlock, err := s.lockedRoom(ctx, a, service, name)
 	if err != nil {
 		return err
 	}

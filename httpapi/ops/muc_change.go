@@ -240,21 +240,7 @@ func (s *Service) CreateChatRoom(ctx context.Context, a Actor, service string, c
 	if c.Modified != nil {
 		rec.Modified = *c.Modified
 	}
-	err = s.Store.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.DeleteChatRoom(ctx, room.String()); err != nil {
-			return err
-		}
-		if err := tx.PutChatRoom(ctx, rec); err != nil {
-			return err
-		}
-		for _, g := range groups {
-			if err := tx.PutRoomGroup(ctx, g); err != nil {
-				return err
-			}
-		}
-		return s.audit(ctx, tx, a, "", "created chat room "+room.String(), describeChange(change))
-	})
-	if err != nil {
+	if err := s.recordRoom(ctx, a, rec, groups, "created chat room "+room.String(), describeChange(change)); err != nil {
 		return fail(fault.Wrap(fault.Unavailable, err, "could not record chat room %s; it was not created", room))
 	}
 	if invite {
@@ -294,19 +280,15 @@ type RoomCreation struct {
 // (configuration, affiliations, subject, record); when a step fails, the
 // steps made are undone, and the error says whether the room is as it was.
 func (s *Service) UpdateChatRoom(ctx context.Context, a Actor, service, name string, c RoomChange, invite bool) ([]muc.NotApplied, error) {
-	room, info, err := s.room(ctx, a, service, name)
-	if err != nil {
-		return nil, err
-	}
-	change, err := s.checkRoomChange(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	unlock, err := s.lockRoom(ctx, room)
+	room, info, unlock, err := s.lockedRoom(ctx, a, service, name)
 	if err != nil {
 		return nil, err
 	}
 	defer unlock()
+	change, err := s.checkRoomChange(ctx, c)
+	if err != nil {
+		return nil, err
+	}
 	mc := s.muc()
 
 	// Everything is read and planned first.
@@ -377,29 +359,33 @@ func (s *Service) UpdateChatRoom(ctx context.Context, a Actor, service, name str
 	if c.Created != nil {
 		rec.Created = *c.Created
 	}
-	err = s.Store.Update(ctx, func(tx *store.Tx) error {
-		if err := tx.PutChatRoom(ctx, rec); err != nil {
-			return err
-		}
-		for _, g := range oldGroups {
-			if _, err := tx.DeleteRoomGroup(ctx, room.String(), g.Group); err != nil {
-				return err
-			}
-		}
-		for _, g := range groups {
-			if err := tx.PutRoomGroup(ctx, g); err != nil {
-				return err
-			}
-		}
-		return s.audit(ctx, tx, a, "", "updated chat room "+room.String(), describeChange(change))
-	})
-	if err != nil {
+	if err := s.recordRoom(ctx, a, rec, groups, "updated chat room "+room.String(), describeChange(change)); err != nil {
 		return failed(fault.Wrap(fault.Unavailable, err, "the component could not record the change of chat room %s", room))
 	}
 	if invite {
 		s.inviteAll(ctx, room, granted(changes), "")
 	}
 	return skipped, nil
+}
+
+// recordRoom records in one transaction what the store keeps of a room
+// (its dates and subject, and groups in place of those it had) with the
+// audit entry.
+func (s *Service) recordRoom(ctx context.Context, a Actor, rec store.ChatRoom, groups []store.RoomGroup, summary, details string) error {
+	return s.Store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.DeleteChatRoom(ctx, rec.Room); err != nil {
+			return err
+		}
+		if err := tx.PutChatRoom(ctx, rec); err != nil {
+			return err
+		}
+		for _, g := range groups {
+			if err := tx.PutRoomGroup(ctx, g); err != nil {
+				return err
+			}
+		}
+		return s.audit(ctx, tx, a, "", summary, details)
+	})
 }
 
 // undoAll runs undos last first, even when ctx is done, and joins their
@@ -423,11 +409,7 @@ func (s *Service) undoAll(ctx context.Context, undos []func(context.Context) err
 // the server keeps of a destroyed persistent room is removed too, so the
 // name can be used again by anyone.
 func (s *Service) DeleteChatRoom(ctx context.Context, a Actor, service, name string) error {
-	room, _, err := s.room(ctx, a, service, name)
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lockRoom(ctx, room)
+	room, _, unlock, err := s.lockedRoom(ctx, a, service, name)
 	if err != nil {
 		return err
 	}

@@ -27,11 +27,7 @@ func (s *Service) AddRoomGroupAffiliation(ctx context.Context, a Actor, service,
 	if err != nil {
 		return err
 	}
-	room, _, err := s.room(ctx, a, service, name)
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lockRoom(ctx, room)
+	room, _, unlock, err := s.lockedRoom(ctx, a, service, name)
 	if err != nil {
 		return err
 	}
@@ -75,11 +71,7 @@ func (s *Service) RemoveRoomGroupAffiliation(ctx context.Context, a Actor, servi
 	if err := checkAffiliation(aff); err != nil {
 		return err
 	}
-	room, _, err := s.room(ctx, a, service, name)
-	if err != nil {
-		return err
-	}
-	unlock, err := s.lockRoom(ctx, room)
+	room, _, unlock, err := s.lockedRoom(ctx, a, service, name)
 	if err != nil {
 		return err
 	}

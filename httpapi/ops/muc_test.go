@@ -110,3 +110,29 @@ func TestRankAndInvert(t *testing.T) {
 		t.Errorf("invert = %v", got)
 	}
 }
+
+func TestRestoredSaysWhatBecameOfTheRoom(t *testing.T) {
+	s := &Service{}
+	cause := muc.ErrRoomNotFound.About("r")
+	err := s.restored(cause, nil)
+	if !errors.Is(err, muc.ErrRoomNotFound) || !fault.Is(err, fault.NotFound) || !strings.HasSuffix(fault.Message(err), "; nothing was changed") {
+		t.Errorf("undone: %v", err)
+	}
+	var fe *fault.Error
+	if !errors.As(err, &fe) || fe.Resource != "r" {
+		t.Errorf("undone: the resource is lost: %+v", fe)
+	}
+	err = s.restored(cause, errors.New("link down"))
+	if !fault.Is(err, fault.NotFound) || strings.Contains(fault.Message(err), "nothing was changed") || !strings.Contains(fault.Message(err), "link down") {
+		t.Errorf("not undone: %v", err)
+	}
+}
+
+func TestOutcomeKeepsOtherAffiliations(t *testing.T) {
+	have := map[string]muc.Affiliation{"o@x": muc.Owner, "m@x": muc.Member, "n@x": muc.Member}
+	got := outcome(have, map[string]muc.Affiliation{"n@x": muc.Member, "new@x": muc.Member}, []muc.Affiliation{muc.Member})
+	want := map[string]muc.Affiliation{"o@x": muc.Owner, "n@x": muc.Member, "new@x": muc.Member}
+	if !maps.Equal(got, want) {
+		t.Errorf("outcome = %v, want %v", got, want)
+	}
+}

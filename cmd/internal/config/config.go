@@ -30,6 +30,8 @@ type Config struct {
 	Limits Limits `toml:"limits"`
 	TLS    TLS    `toml:"tls"`
 	CORS   CORS   `toml:"cors"`
+	// SparkWeb configures the SparkWeb user API (see sparkweb.go).
+	SparkWeb SparkWeb `toml:"sparkweb"`
 }
 
 // XMPP configures the component link to the XMPP server.
@@ -134,7 +136,8 @@ func Default() Config {
 		Auth:  Auth{BasicCacheTTL: Duration{time.Minute}},
 		Log:   Log{Level: "info", Format: "text"},
 
-		Limits: defaultLimits(),
+		Limits:   defaultLimits(),
+		SparkWeb: defaultSparkWeb(),
 	}
 }
 
@@ -336,6 +339,9 @@ func (c Config) Validate() error {
 	}
 	if c.Auth.BasicCacheTTL.Duration < 0 {
 		return errors.New("auth.basic_cache_ttl: must not be negative")
+	}
+	if err := c.validateSparkWeb(); err != nil {
+		return err
 	}
 	switch c.Log.Level {
 	case "debug", "info", "warn", "error":

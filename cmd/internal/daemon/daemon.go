@@ -20,6 +20,7 @@ import (
 	"xmpprest/component"
 	"xmpprest/component/c2s"
 	"xmpprest/component/fault"
+	"xmpprest/component/usersession"
 	"xmpprest/httpapi"
 	"xmpprest/httpapi/ops"
 	"xmpprest/store"
@@ -33,6 +34,12 @@ type Daemon struct {
 	Link  *component.Link
 	Adhoc *adhoc.Client
 	Ops   *ops.Service
+	// Sessions are the live sessions of users signed in to the SparkWeb
+	// API (nil when it is off).
+	Sessions *usersession.Manager
+
+	sweepStop    chan struct{}
+	sparkWebOnce sync.Once
 
 	// Conns is the HTTP listener with its connection caps.
 	Conns *httpapi.LimitListener
@@ -100,9 +107,15 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		Idempotency:    d.idempotency(ctx),
 	})
 	registerDialects(router, d.Ops, auth)
+	if err := d.startSparkWeb(router); err != nil {
+		d.Link.Close()
+		d.Store.Close()
+		return nil, err
+	}
 
 	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
+		d.stopSparkWeb()
 		d.Link.Close()
 		d.Store.Close()
 		return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
@@ -114,11 +127,15 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 	d.listener, err = d.serveTLS(cfg, d.Conns)
 	if err != nil {
 		ln.Close()
+		d.stopSparkWeb()
 		d.Link.Close()
 		d.Store.Close()
 		return nil, err
 	}
 	d.srv = newHTTPServer(cfg, httpapi.WithCORS(cfg.CORS.AllowedOrigins, router), log)
+	// Event streams never finish by themselves: ending the sessions ends
+	// them, so that a graceful shutdown does not wait for them.
+	d.srv.RegisterOnShutdown(d.stopSparkWeb)
 	go func() { d.served <- d.srv.Serve(d.listener) }()
 	log.Info("serving HTTP", "address", d.listener.Addr().String())
 	return d, nil
@@ -157,6 +174,7 @@ func (d *Daemon) shutdown(ctx context.Context) error {
 	if d.stopTLS != nil {
 		d.stopTLS()
 	}
+	d.stopSparkWeb()
 	d.Link.Close()
 	if e := d.Store.Close(); e != nil && err == nil {
 		err = e

@@ -87,6 +87,27 @@ func attach(t *testing.T, s *xmppserver.Server) *env {
 	return attachConfig(t, s, configFor(t, s))
 }
 
+// attachConfig starts xmpprest with cfg attached to s.
+func attachConfig(t *testing.T, s *xmppserver.Server, cfg config.Config) *env {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	d, err := daemon.Start(ctx, cfg, testLogger(t))
+	if err != nil {
+		t.Fatalf("start xmpprest: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		if err := d.Shutdown(ctx); err != nil {
+			t.Errorf("shutdown: %v", err)
+		}
+	})
+	if err := d.Link.WaitUp(ctx); err != nil {
+		t.Fatalf("xmpprest did not attach to %s: %v", s.Kind, err)
+	}
+	return &env{t: t, Server: s, D: d, Cfg: cfg, URL: "http://" + d.Addr()}
+}
+
 // c2sOpts says how test clients reach the server.
 func (e *env) c2sOpts() c2s.Options { return daemon.C2SOptions(e.Cfg) }
 

@@ -383,7 +383,7 @@ func TestOpenfireChatRoomFailedUpdateRestored(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer db.Close()
-		if _, err := db.Exec(`CREATE TRIGGER refuse_room_writes BEFORE UPDATE ON chat_rooms BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`); err != nil {
+		if _, err := db.Exec(`CREATE TRIGGER refuse_room_writes BEFORE INSERT ON chat_rooms BEGIN SELECT RAISE(ABORT, 'refused for the test'); END`); err != nil {
 			t.Fatal(err)
 		}
 		status, body = e.timedRoomCall(t, "PUT", "/chatrooms/keep", fmtJSON, `{"roomName":"keep","naturalName":"After","description":"after","persistent":true,

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"xmpprest/cmd/internal/config"
-	"xmpprest/cmd/internal/daemon"
 	"xmpprest/component/xmppserver"
 )
 
@@ -140,26 +138,4 @@ func TestSilentServer(t *testing.T) {
 			t.Fatalf("the account made after the recovery cannot log in: %v", err)
 		}
 	})
-}
-
-// attachConfig starts xmpprest with cfg and waits until it is attached to s.
-func attachConfig(t *testing.T, s *xmppserver.Server, cfg config.Config) *env {
-	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
-	defer cancel()
-	d, err := daemon.Start(ctx, cfg, testLogger(t))
-	if err != nil {
-		t.Fatalf("start xmpprest: %v", err)
-	}
-	t.Cleanup(func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		defer cancel()
-		if err := d.Shutdown(ctx); err != nil {
-			t.Errorf("shutdown: %v", err)
-		}
-	})
-	if err := d.Link.WaitUp(ctx); err != nil {
-		t.Fatalf("xmpprest did not attach to %s: %v", s.Kind, err)
-	}
-	return &env{t: t, Server: s, D: d, Cfg: cfg, URL: "http://" + d.Addr()}
 }

@@ -1,0 +1,87 @@
+package daemon
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/gorilla/mux"
+
+	"xmpprest/component/usersession"
+	"xmpprest/httpapi/sparkweb"
+	"xmpprest/httpapi/userops"
+)
+
+// startSparkWeb mounts the SparkWeb user API when it is enabled, with the
+// manager of users' live sessions (closed at shutdown, which also ends the
+// event streams).
+func (d *Daemon) startSparkWeb(r *mux.Router) error {
+	sw := d.cfg.SparkWeb
+	if !sw.Enabled {
+		return nil
+	}
+	var sealer *userops.Sealer
+	if sw.KeyFile != "" {
+		var err error
+		if sealer, err = userops.OpenKeyFile(sw.KeyFile); err != nil {
+			return fmt.Errorf("sparkweb.key_file: %w", err)
+		}
+	}
+	d.Sessions = usersession.NewManager(usersession.Config{
+		C2S:          C2SOptions(d.cfg),
+		Resource:     "sparkweb",
+		IdleTimeout:  sw.SessionIdle.Duration,
+		Replay:       int(sw.ReplayEvents),
+		ReconnectMax: d.cfg.XMPP.ReconnectMax.Duration,
+		Timeout:      d.cfg.XMPP.Timeout.Duration,
+		Log:          d.log,
+	})
+	svc := &userops.Service{
+		Ops: d.Ops, Sessions: d.Sessions, Store: d.Store, Sealer: sealer,
+		Cfg: userops.Config{
+			TokenIdle:         sw.TokenIdle.Duration,
+			TokenMaxAge:       sw.TokenMaxAge.Duration,
+			AllowRegistration: sw.AllowRegistration,
+			MaxMessageBytes:   int(sw.MaxMessageBytes),
+			TOTPIssuer:        sw.TOTPIssuer,
+			RPID:              sw.WebAuthnRPID,
+			RPDisplayName:     sw.WebAuthnRPName,
+			RPOrigins:         sw.WebAuthnOrigins,
+			ChallengeTTL:      sw.ChallengeTTL.Duration,
+		},
+	}
+	sparkweb.Dialect(svc, sparkweb.Options{Heartbeat: sw.Heartbeat.Duration}).Mount(r)
+	d.sweepStop = make(chan struct{})
+	go d.sweepTokens(sw.TokenIdle.Duration)
+	return nil
+}
+
+// tokenSweepEvery is how often expired user tokens are deleted (a token
+// is refused once expired in any case).
+const tokenSweepEvery = 10 * time.Minute
+
+func (d *Daemon) sweepTokens(idle time.Duration) {
+	tick := time.NewTicker(tokenSweepEvery)
+	defer tick.Stop()
+	for {
+		select {
+		case <-d.sweepStop:
+			return
+		case <-tick.C:
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			if err := d.Store.DeleteExpiredUserTokens(ctx, idle); err != nil {
+				d.log.Warn("could not delete expired user tokens", "err", err)
+			}
+			cancel()
+		}
+	}
+}
+
+// stopSparkWeb ends the users' sessions (and with them the event streams).
+func (d *Daemon) stopSparkWeb() {
+	if d.Sessions == nil {
+		return
+	}
+	d.sparkWebOnce.Do(func() { close(d.sweepStop) })
+	d.Sessions.Close()
+}
