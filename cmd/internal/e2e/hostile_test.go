@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -298,10 +299,22 @@ func TestRouteWalkRefusesWrongCredentials(t *testing.T) {
 	cfg := configFor(t, s)
 	cfg.Auth.Admins = []string{"walker@" + s.Hosts[0]}
 	cfg.Limits.LoginAttemptsPerMinute = 100000 // the walk is not a brute-force attack
+	cfg.SparkWeb.Enabled = true                 // every dialect's routes are walked
 	e := attachConfig(t, s, cfg)
 	e.account("walker", "walker-pw")
 	e.account("plain", "plain-pw")
 	creds := credentialKinds("Basic "+b64("plain@"+s.Hosts[0]+":plain-pw"), "Basic "+b64("walker@"+s.Hosts[0]+":wrong"))
+	// Credentials of the wrong kind: a user's token on the admin API, the
+	// admin secret on a user API.
+	status, userToken := e.raw("POST", "/sparkweb/api/rest/login/plain", map[string]string{"Content-Type": "text/plain"}, "plain-pw")
+	if status != 200 || !strings.Contains(userToken, "token") {
+		t.Fatalf("user sign-in for the walk: %d %s", status, userToken)
+	}
+	var tok struct{ Token string }
+	if err := json.Unmarshal([]byte(userToken), &tok); err != nil || tok.Token == "" {
+		t.Fatalf("user token: %v %s", err, userToken)
+	}
+	usedSecret(tok.Token)
 
 	seen := map[string]bool{}
 	walked, public := 0, 0
@@ -317,7 +330,11 @@ func TestRouteWalkRefusesWrongCredentials(t *testing.T) {
 		}
 		walked++
 		path := fillTemplate(rt.Prefix + rt.Path)
-		for kind, h := range creds {
+		wrongKind := map[string]string{"a user's token": tok.Token, "a user's Bearer token": "Bearer " + tok.Token}
+		if !strings.HasPrefix(rt.Prefix, "/plugins/restapi") {
+			wrongKind = map[string]string{"the admin secret": apiSecret}
+		}
+		for kind, h := range merged(creds, wrongKind) {
 			headers := map[string]string{"Content-Type": "application/json"}
 			if h != "" {
 				headers["Authorization"] = h
@@ -339,7 +356,18 @@ func TestRouteWalkRefusesWrongCredentials(t *testing.T) {
 	if walked < 50 {
 		t.Errorf("only %d guarded routes were declared; the walk reads the router's declarations", walked)
 	}
-	t.Logf("RELIABILITY route-walk routes=%d guarded=%d public=%d credential_kinds=%d", walked+public, walked, public, len(creds))
+	t.Logf("RELIABILITY route-walk routes=%d guarded=%d public=%d credential_kinds=%d", walked+public, walked, public, len(creds)+2)
+}
+
+func merged(a, b map[string]string) map[string]string {
+	out := map[string]string{}
+	for k, v := range a {
+		out[k] = v
+	}
+	for k, v := range b {
+		out[k] = v
+	}
+	return out
 }
 
 // fillTemplate replaces every {param} or {param:regexp} of a route
