@@ -38,7 +38,9 @@ const maxKeptAnswer = 1 << 20
 //     retry runs again; its answer then tells what is true (a 409 when the
 //     first attempt had created the thing after all).
 //   - Only answers to authenticated callers are kept, under a hash of the
-//     credentials; a key is private to the credentials that used it.
+//     credentials; a key is private to the credentials that used it. The
+//     answers of public routes (sign-ins, which hand out tokens) and those
+//     marked Cache-Control: no-store are never kept.
 //   - The same key with another request is refused (400), and a retry
 //     while the first request is still running is refused (409).
 type Idempotency struct {
@@ -274,6 +276,9 @@ func (a *answerRecorder) keep() bool {
 		a.status = http.StatusOK
 	}
 	s := a.status
+	if strings.Contains(a.Header().Get("Cache-Control"), "no-store") {
+		return false // an answer holding a secret says so
+	}
 	return !a.overflow && s < 500 && s != http.StatusUnauthorized && s != http.StatusTooManyRequests
 }
 

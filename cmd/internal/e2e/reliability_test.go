@@ -48,7 +48,7 @@ func (c loadClient) call(method, path, body string) outcome {
 		maybe: strings.Contains(string(b), "may have been applied")}
 }
 
-// Eight clients create, delete and read accounts while the XMPP server is
+// Eight clients create, delete, read and list accounts while the XMPP server is
 // stopped and started again. Every request is answered within its timeout;
 // while the server is down the answers are 503 with Retry-After; afterwards
 // every account whose create was acknowledged exists, every one whose
@@ -59,7 +59,7 @@ func TestRestartUnderLoad(t *testing.T) {
 	kinds(t, func(t *testing.T, kind xmppserver.Kind) {
 		e := start(t, kind)
 		c := loadClient{base: e.URL + "/plugins/restapi/v1", client: &http.Client{Timeout: 45 * time.Second}}
-		const workers, maxPerWorker = 8, 400
+		const workers, maxPerWorker = 8, 1000
 		var (
 			mu       sync.Mutex
 			outcomes []outcome
@@ -104,6 +104,11 @@ func TestRestartUnderLoad(t *testing.T) {
 					o = c.call(http.MethodGet, "/users/"+user, "")
 					o.op, o.user = "get", user
 					record(o)
+					if i%4 == 3 {
+						o = c.call(http.MethodGet, "/users", "")
+						o.op = "list"
+						record(o)
+					}
 				}
 			}(w)
 		}
@@ -118,11 +123,11 @@ func TestRestartUnderLoad(t *testing.T) {
 				time.Sleep(10 * time.Millisecond)
 			}
 		}
-		waitFor("load before the stop", 30*time.Second, func() bool { return answered.Load() >= 60 })
+		waitFor("load before the stop", 60*time.Second, func() bool { return answered.Load() >= 150 })
 		if err := e.Server.Stop(); err != nil {
 			t.Fatal(err)
 		}
-		waitFor("503s while the server is down", 30*time.Second, func() bool { return down503.Load() >= 20 })
+		waitFor("503s while the server is down", 30*time.Second, func() bool { return down503.Load() >= 40 })
 		rctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 		defer cancel()
 		if err := e.Server.Restart(rctx); err != nil {
@@ -132,7 +137,7 @@ func TestRestartUnderLoad(t *testing.T) {
 			t.Fatal("xmpprest did not reattach after the restart:", err)
 		}
 		after := answered.Load()
-		waitFor("load after the restart", 30*time.Second, func() bool { return answered.Load() >= after+60 })
+		waitFor("load after the restart", 60*time.Second, func() bool { return answered.Load() >= after+300 })
 		stop.Store(true)
 		wg.Wait()
 
