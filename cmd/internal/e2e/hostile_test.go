@@ -299,7 +299,7 @@ func TestRouteWalkRefusesWrongCredentials(t *testing.T) {
 	cfg := configFor(t, s)
 	cfg.Auth.Admins = []string{"walker@" + s.Hosts[0]}
 	cfg.Limits.LoginAttemptsPerMinute = 100000 // the walk is not a brute-force attack
-	cfg.SparkWeb.Enabled = true                 // every dialect's routes are walked
+	cfg.SparkWeb.Enabled = true                // every dialect's routes are walked
 	e := attachConfig(t, s, cfg)
 	e.account("walker", "walker-pw")
 	e.account("plain", "plain-pw")
