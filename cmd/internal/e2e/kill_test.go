@@ -46,8 +46,8 @@ func freeAddress(t *testing.T) string {
 	return ln.Addr().String()
 }
 
-// runBinary starts bin with cfg and waits until it serves /healthz.
-func runBinary(t *testing.T, bin string, cfg config.Config) *exec.Cmd {
+// writeConfigFile writes cfg as a component.toml and returns its path.
+func writeConfigFile(t *testing.T, cfg config.Config) string {
 	t.Helper()
 	var text bytes.Buffer
 	if err := toml.NewEncoder(&text).Encode(cfg); err != nil {
@@ -57,7 +57,13 @@ func runBinary(t *testing.T, bin string, cfg config.Config) *exec.Cmd {
 	if err := os.WriteFile(path, text.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(bin, "-config", path)
+	return path
+}
+
+// runBinary starts bin with cfg and waits until it serves /healthz.
+func runBinary(t *testing.T, bin string, cfg config.Config) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(bin, "-config", writeConfigFile(t, cfg))
 	cmd.Stderr = io.Discard
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
