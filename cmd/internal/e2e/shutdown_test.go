@@ -12,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-
 	"xmpprest/component/xmppserver"
 )
 
