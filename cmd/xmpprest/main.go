@@ -8,6 +8,9 @@
 //	xmpprest -config component.toml
 //	xmpprest -version
 //	xmpprest -local-prosody    # start a Prosody on loopback and attach to it
+//	xmpprest -config component.toml token create --scope admin [--name NAME] [--host HOST] [--expires 30d]
+//	xmpprest -config component.toml token list
+//	xmpprest -config component.toml token revoke ID
 //
 // Single configuration keys can be overridden by XMPPREST_* environment
 // variables (XMPPREST_XMPP_SECRET for [xmpp] secret, and so on).
@@ -42,9 +45,14 @@ func main() {
 	defer stop()
 
 	var err error
-	if *localProsody {
+	switch {
+	case flag.Arg(0) == "token":
+		err = runToken(ctx, *configPath, flag.Args()[1:])
+	case flag.NArg() > 0:
+		err = fmt.Errorf("unknown command %q (the commands are: token)", flag.Arg(0))
+	case *localProsody:
 		err = runLocalProsody(ctx, *configPath, os.Stdout)
-	} else {
+	default:
 		err = run(ctx, *configPath)
 	}
 	if err != nil {
@@ -59,6 +67,14 @@ func run(ctx context.Context, path string) error {
 		return err
 	}
 	return daemon.Run(ctx, cfg, newLogger(cfg))
+}
+
+func runToken(ctx context.Context, path string, args []string) error {
+	cfg, err := config.Load(path, os.Environ())
+	if err != nil {
+		return err
+	}
+	return tokenCommand(ctx, cfg, args, os.Stdout)
 }
 
 func newLogger(cfg config.Config) *slog.Logger {

@@ -69,10 +69,10 @@ type inviteElem struct {
 func (c *Client) Invite(ctx context.Context, room, to jid.JID, reason string) error {
 	id := "xr-" + randomSuffix(6)
 	domain := c.link.Domain().String()
-	ln := c.link.Listen(func(in component.Inbound) bool {
+	inbox, stop := c.link.Listen(func(in component.Inbound) bool {
 		return in.Name == "message" && in.Type == "error" && in.ID == id && in.To == domain
 	}, 4)
-	defer ln.Close()
+	defer stop()
 	var inv inviteElem
 	inv.Invite.To = to.String()
 	inv.Invite.Reason = reason
@@ -81,7 +81,7 @@ func (c *Client) Invite(ctx context.Context, room, to jid.JID, reason string) er
 	}
 	_, infoErr := c.Info(ctx, room)
 	select {
-	case in := <-ln.C:
+	case in := <-inbox:
 		var m struct {
 			Error stanza.Error `xml:"error"`
 		}
@@ -152,14 +152,14 @@ const archivePage = 50
 // keeps no archive is fault.NotSupported.
 func (c *Client) Archive(ctx context.Context, room jid.JID, limit int) ([]ArchivedMessage, error) {
 	queryID := "xr-" + randomSuffix(6)
-	ln := c.link.Listen(func(in component.Inbound) bool {
+	inbox, stop := c.link.Listen(func(in component.Inbound) bool {
 		if in.Name != "message" || !strings.Contains(string(in.Raw), queryID) {
 			return false
 		}
 		f, err := jid.Parse(in.From)
 		return err == nil && f.Bare().Equal(room)
 	}, 4*archivePage)
-	defer ln.Close()
+	defer stop()
 
 	var pages [][]ArchivedMessage
 	total := 0
@@ -180,7 +180,7 @@ func (c *Client) Archive(ctx context.Context, room jid.JID, limit int) ([]Archiv
 	drain:
 		for {
 			select {
-			case in := <-ln.C:
+			case in := <-inbox:
 				var m mamResultMessage
 				if in.Decode(&m) != nil || m.Result.QueryID != queryID {
 					continue

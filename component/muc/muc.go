@@ -88,8 +88,8 @@ func (a Affiliation) Valid() bool {
 // reach. It is safe for concurrent use; keep one per link (it remembers
 // which services offer which commands).
 type Client struct {
-	link  *component.Link
-	adhoc *adhoc.Client
+	link  Link
+	adhoc Commands
 	// destroyOffers remembers, per chat service JID, whether it offers
 	// NodeProsodyDestroy.
 	destroyOffers sync.Map
@@ -98,7 +98,13 @@ type Client struct {
 // New returns a Client that works over link and runs ad-hoc commands with
 // ad.
 func New(link *component.Link, ad *adhoc.Client) *Client {
-	return &Client{link: link, adhoc: ad}
+	return NewClient(componentLink{link}, ad)
+}
+
+// NewClient returns a Client that works over link and runs ad-hoc
+// commands with commands.
+func NewClient(link Link, commands Commands) *Client {
+	return &Client{link: link, adhoc: commands}
 }
 
 // RoomJID builds the bare JID of a room from its name (a localpart, which

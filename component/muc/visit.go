@@ -23,7 +23,10 @@ type visit struct {
 	room     jid.JID // bare
 	occupant jid.JID // room/nick
 	from     jid.JID // the component's full JID for this stay
-	ln       *component.Listener
+	// in receives what the room sends the component during the stay,
+	// until stopListening.
+	in            <-chan component.Inbound
+	stopListening func()
 	// created is true when the join created the room (status 201).
 	created bool
 	// others are the occupants the room presented on joining.
@@ -81,7 +84,7 @@ func (c *Client) enter(ctx context.Context, room jid.JID, opts joinOptions) (*vi
 	}
 	v := &visit{c: c, room: room, occupant: occupant, from: c.occupantJID(nick)}
 	from := v.from.String()
-	v.ln = c.link.Listen(func(in component.Inbound) bool {
+	v.in, v.stopListening = c.link.Listen(func(in component.Inbound) bool {
 		if in.To != from {
 			return false
 		}
@@ -97,7 +100,7 @@ func (c *Client) enter(ctx context.Context, room jid.JID, opts joinOptions) (*vi
 	}
 	payload += `</x>`
 	if err := c.link.Send(ctx, component.Stanza{Name: "presence", From: v.from, To: occupant, Payload: payload}); err != nil {
-		v.ln.Close()
+		v.stopListening()
 		return nil, err
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.link.Timeout())
@@ -107,7 +110,7 @@ func (c *Client) enter(ctx context.Context, room jid.JID, opts joinOptions) (*vi
 		case <-ctx.Done():
 			v.leave(ctx)
 			return nil, fault.Wrap(fault.Timeout, ctx.Err(), "the chat service did not let the component into %s within %s", room, c.link.Timeout())
-		case in := <-v.ln.C:
+		case in := <-v.in:
 			if in.Name != "presence" {
 				continue
 			}
@@ -116,7 +119,7 @@ func (c *Client) enter(ctx context.Context, room jid.JID, opts joinOptions) (*vi
 				continue
 			}
 			if p.Type == "error" {
-				v.ln.Close()
+				v.stopListening()
 				return nil, joinFault(p, room, opts)
 			}
 			if p.From == occupant.String() && p.hasStatus("110") {
@@ -181,7 +184,7 @@ func (v *visit) leave(ctx context.Context) {
 		return
 	}
 	v.left = true
-	defer v.ln.Close()
+	defer v.stopListening()
 	ctx, cancel := v.c.detach(ctx)
 	defer cancel()
 	err := v.c.link.Send(ctx, component.Stanza{Name: "presence", From: v.from, To: v.occupant, Type: "unavailable"})
@@ -192,7 +195,7 @@ func (v *visit) leave(ctx context.Context) {
 		select {
 		case <-ctx.Done():
 			return
-		case in := <-v.ln.C:
+		case in := <-v.in:
 			if in.Name != "presence" || in.From != v.occupant.String() {
 				continue
 			}
@@ -218,7 +221,7 @@ func (v *visit) send(ctx context.Context, payload string, echoed func(in compone
 		select {
 		case <-ctx.Done():
 			return fault.Wrap(fault.Timeout, ctx.Err(), "the chat service did not pass on the component's message to %s within %s", v.room, v.c.link.Timeout())
-		case in := <-v.ln.C:
+		case in := <-v.in:
 			if in.Name != "message" {
 				continue
 			}

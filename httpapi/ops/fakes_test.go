@@ -96,7 +96,7 @@ func (f *fakeServer) Hosts() []jid.JID                      { return f.hosts }
 func (f *fakeServer) DefaultHost() jid.JID                  { return f.hosts[0] }
 func (f *fakeServer) Timeout() time.Duration                { return time.Second }
 func (f *fakeServer) Up() bool                              { return true }
-func (f *fakeServer) Capabilities() *component.Capabilities { return nil }
+func (f *fakeServer) Capabilities() *component.Capabilities { return &component.Capabilities{} }
 
 func (f *fakeServer) RosterGet(_ context.Context, user jid.JID) ([]component.RosterItem, error) {
 	f.mu.Lock()

@@ -2,6 +2,7 @@ package ops
 
 import (
 	"context"
+	"time"
 
 	"xmpprest/component/fault"
 	"xmpprest/store"
@@ -27,6 +28,9 @@ func (s *Service) LockOut(ctx context.Context, a Actor, username string) error {
 		ended = "but could not end its sessions: " + fault.Message(err)
 	}
 	return s.Store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.SetLocked(ctx, j.String(), true, time.Now()); err != nil {
+			return err
+		}
 		return s.auditOn(ctx, tx, a, j.Domainpart(), j.Localpart(), "locked out user "+j.String(), ended)
 	})
 }
@@ -44,6 +48,9 @@ func (s *Service) Unlock(ctx context.Context, a Actor, username string) error {
 		return err
 	}
 	return s.Store.Update(ctx, func(tx *store.Tx) error {
+		if err := tx.SetLocked(ctx, j.String(), false, time.Now()); err != nil {
+			return err
+		}
 		return s.auditOn(ctx, tx, a, j.Domainpart(), j.Localpart(), "unlocked user "+j.String(), "")
 	})
 }

@@ -102,7 +102,8 @@ func (s *Service) UserJID(username, host string) (jid.JID, error) {
 }
 
 // newMUC makes the chat-room client from the link and the ad-hoc client
-// (the real ones; chat rooms are not served over fakes).
+// (the real ones; tests set MUC to a client of an in-memory chat service,
+// see package muctest).
 func (s *Service) newMUC() *muc.Client {
 	l, _ := s.Link.(*component.Link)
 	ad, _ := s.Adhoc.(*adhoc.Client)

@@ -326,6 +326,9 @@ func (s *Service) DeleteUser(ctx context.Context, a Actor, username string) erro
 		if err := tx.RemoveFromAllGroups(ctx, j.String()); err != nil {
 			return err
 		}
+		if err := tx.SetLocked(ctx, j.String(), false, time.Now()); err != nil {
+			return err
+		}
 		return s.auditOn(ctx, tx, a, j.Domainpart(), j.Localpart(), "deleted user "+j.String(), "")
 	})
 	if err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/url"
 	"os"
 	"reflect"
 	"sort"
@@ -74,6 +75,9 @@ type HTTP struct {
 	// ShutdownTimeout bounds how long requests in flight may finish at
 	// shutdown.
 	ShutdownTimeout Duration `toml:"shutdown_timeout" env:"XMPPREST_HTTP_SHUTDOWN_TIMEOUT"`
+	// PublicURL is the base URL people reach xmpprest at (invitation
+	// landing pages); empty means http:// and the listen address.
+	PublicURL string `toml:"public_url" env:"XMPPREST_HTTP_PUBLIC_URL"`
 }
 
 // Store configures the SQLite database.
@@ -310,6 +314,12 @@ func (c Config) Validate() error {
 	}
 	if err := checkHostPort("http.listen", c.HTTP.Listen, false); err != nil {
 		return err
+	}
+	if c.HTTP.PublicURL != "" {
+		u, err := url.Parse(c.HTTP.PublicURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.RawQuery != "" || u.Fragment != "" {
+			return fmt.Errorf("http.public_url: %q is not a base URL such as \"https://chat.example.org\"", c.HTTP.PublicURL)
+		}
 	}
 	if c.HTTP.MaxBodyBytes <= 0 {
 		return errors.New("http.max_body_bytes: must be positive")

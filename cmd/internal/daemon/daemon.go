@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"strings"
 	"sync"
 
 	"mellium.im/xmpp/jid"
@@ -106,7 +107,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		RetryAfter:     d.Link.RetryAfter,
 		Idempotency:    d.idempotency(ctx),
 	})
-	registerDialects(router, d.Ops, auth)
+	registerDialects(router, d.Ops, auth, d.PublicURL)
 	if err := d.startSparkWeb(router); err != nil {
 		d.Link.Close()
 		d.Store.Close()
@@ -143,6 +144,15 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 
 // Addr is the address the HTTP server listens on.
 func (d *Daemon) Addr() string { return d.listener.Addr().String() }
+
+// PublicURL is the base URL people reach the service at: http.public_url,
+// or http:// and the listen address.
+func (d *Daemon) PublicURL() string {
+	if d.cfg.HTTP.PublicURL != "" {
+		return strings.TrimSuffix(d.cfg.HTTP.PublicURL, "/")
+	}
+	return "http://" + d.Addr()
+}
 
 // ready is nil while the XMPP link is up and the database answers.
 func (d *Daemon) ready(ctx context.Context) error {

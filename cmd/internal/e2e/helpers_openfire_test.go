@@ -3,9 +3,6 @@ package e2e
 import (
 	"encoding/json"
 	"encoding/xml"
-	"io"
-	"net/http"
-	"strings"
 	"testing"
 
 	"xmpprest/adhoc"
@@ -97,20 +94,8 @@ func (e *env) offers(node string) bool {
 // status and body.
 func (e *env) raw(method, path string, headers map[string]string, body string) (int, string) {
 	e.t.Helper()
-	req, err := http.NewRequest(method, e.URL+path, strings.NewReader(body))
-	if err != nil {
-		e.t.Fatal(err)
-	}
-	for k, v := range headers {
-		req.Header.Set(k, v)
-	}
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		e.t.Fatalf("%s %s: %v", method, path, err)
-	}
-	defer resp.Body.Close()
-	b, _ := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(b)
+	res := e.request(method, path, headers, body)
+	return res.Status, res.Body
 }
 
 // ofUser is a user as the Openfire API answers it.

@@ -65,7 +65,7 @@ func TestLocalProsodyQuickStart(t *testing.T) {
 		sc := bufio.NewScanner(stdout)
 		for sc.Scan() {
 			text.WriteString(sc.Text() + "\n")
-			if strings.Contains(sc.Text(), "try:") {
+			if strings.Contains(sc.Text(), "API tokens:") {
 				banner <- text.String()
 			}
 		}
@@ -106,6 +106,24 @@ func TestLocalProsodyQuickStart(t *testing.T) {
 	}
 	if strings.Contains(logs.String(), m[1]) {
 		t.Error("the log holds the admin secret")
+	}
+	// The banner's token command makes a token the running service takes.
+	store := regexp.MustCompile(`XMPPREST_STORE_PATH=(\S+) go run ./cmd/xmpprest token create --scope admin`).FindStringSubmatch(text)
+	if store == nil {
+		t.Fatalf("banner has no token command:\n%s", text)
+	}
+	tokenCmd := exec.Command(bin, "-config", filepath.Join("..", "..", "..", "component.toml"), "token", "create", "--scope", "admin")
+	tokenCmd.Env = append(os.Environ(), "XMPPREST_STORE_PATH="+store[1])
+	out, err := tokenCmd.Output()
+	if err != nil {
+		t.Fatalf("the banner's token command: %v", err)
+	}
+	req, _ = http.NewRequest(http.MethodGet, "http://"+listen+"/admin_api/users", nil)
+	req.Header.Set("Authorization", "Bearer "+lastLine(string(out)))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("the token on /admin_api/users: %v %v", err, resp)
+	} else {
+		resp.Body.Close()
 	}
 
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
