@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -111,6 +112,25 @@ func (l *LoginLimiter) prune(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
+}
+
+// withLoginLimiter hands l to the guards of every dialect through the
+// request's context (see loginLimiterOf).
+func withLoginLimiter(l *LoginLimiter) func(http.Handler) http.Handler {
+	return func(next http.Handler) http.Handler {
+		if l == nil {
+			return next
+		}
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), loginLimiterKey, l)))
+		})
+	}
+}
+
+// loginLimiterOf returns the router's login limiter, or nil (no limit).
+func loginLimiterOf(r *http.Request) *LoginLimiter {
+	l, _ := r.Context().Value(loginLimiterKey).(*LoginLimiter)
+	return l
 }
 
 // Authenticate returns the caller of r, ErrUnauthorized, Throttled when

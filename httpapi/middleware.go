@@ -22,6 +22,7 @@ const (
 	principalKey
 	logSlotKey
 	bodyLimitKey
+	loginLimiterKey
 )
 
 // logSlot is where authentication, deeper in the chain and on a derived

@@ -31,6 +31,9 @@ type Options struct {
 	// Idempotency keeps the answers of writes sent with an
 	// Idempotency-Key; nil serves such writes like any other.
 	Idempotency *Idempotency
+	// Logins limits failed logins of the token guards of every dialect
+	// (the admin guard has its own field, AdminAuth.Limiter).
+	Logins *LoginLimiter
 }
 
 // NewRouter returns the router with the middleware and the service's own
@@ -43,7 +46,7 @@ func NewRouter(o Options) *mux.Router {
 	r := mux.NewRouter()
 	r.UseEncodedPath()
 	r.Use(withRequestID, withAccessLog(log), withRecovery(log), withRetryAfter(o.RetryAfter),
-		withStreamDeadlines, withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout), o.Idempotency.middleware)
+		withStreamDeadlines, withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout), o.Idempotency.middleware, withLoginLimiter(o.Logins))
 	root := r
 	r.NotFoundHandler = withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if allow := AllowedMethods(root, r); len(allow) > 0 {

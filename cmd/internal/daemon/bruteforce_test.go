@@ -83,3 +83,23 @@ func TestFailedLoginsAreLimited(t *testing.T) {
 		t.Fatalf("sixth wrong user-service secret: %d, want 429", resp.StatusCode)
 	}
 }
+
+// The token guards of the Prosody admin API (Bearer) and of the
+// multi-domain API (Basic with the token's name) are limited the same way.
+func TestFailedTokenLoginsAreLimited(t *testing.T) {
+	d := startDetached(t, func(c *config.Config) { c.Limits.LoginAttemptsPerMinute = 3 })
+	for _, c := range []struct{ local, path, auth string }{
+		{"127.0.0.40", "/admin_api/groups", "Bearer not-a-token"},
+		{"127.0.0.41", "/api/1.0/xmppdomains", basicAuth("some-token", "not-its-secret")},
+	} {
+		for i := 0; i < 3; i++ {
+			if resp, _ := request(t, c.local, d.Addr(), c.path, c.auth); resp.StatusCode != http.StatusUnauthorized {
+				t.Fatalf("%s failed attempt %d: %d, want 401", c.path, i+1, resp.StatusCode)
+			}
+		}
+		resp, b := request(t, c.local, d.Addr(), c.path, c.auth)
+		if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" {
+			t.Fatalf("%s fourth failed attempt: %d Retry-After %q %s, want 429 with Retry-After", c.path, resp.StatusCode, resp.Header.Get("Retry-After"), b)
+		}
+	}
+}

@@ -90,12 +90,13 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 	d.Adhoc = adhoc.New(d.Link)
 	d.Ops = &ops.Service{Link: d.Link, Adhoc: d.Adhoc, Store: d.Store, Log: log, Node: node}
 
+	logins := &httpapi.LoginLimiter{PerMinute: int(cfg.Limits.LoginAttemptsPerMinute)}
 	auth := &httpapi.AdminAuth{
 		Secret:   cfg.Auth.Secret,
 		Admins:   cfg.Auth.Admins,
 		CacheTTL: cfg.Auth.BasicCacheTTL.Duration,
 		Check:    passwordChecker(cfg),
-		Limiter:  &httpapi.LoginLimiter{PerMinute: int(cfg.Limits.LoginAttemptsPerMinute)},
+		Limiter:  logins,
 	}
 	router := httpapi.NewRouter(httpapi.Options{
 		Logger:         log,
@@ -106,6 +107,7 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		Auth:           auth,
 		RetryAfter:     d.Link.RetryAfter,
 		Idempotency:    d.idempotency(ctx),
+		Logins:         logins,
 	})
 	registerDialects(router, d.Ops, auth, d.PublicURL)
 	if err := d.startSparkWeb(router); err != nil {
