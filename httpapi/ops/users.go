@@ -220,6 +220,9 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, u NewUser) error {
 	if err := checkUserText(&u.Name, &u.Email); err != nil {
 		return err
 	}
+	if err := checkPassword(u.Password); err != nil {
+		return err
+	}
 	if err := s.Adhoc.AddUser(ctx, adhoc.NewUser{JID: j, Password: u.Password}); err != nil {
 		if fault.Is(err, fault.Conflict) {
 			return fault.Wrap(fault.Conflict, errors.Join(ErrUserExists, err), "user %s already exists", j).About(u.Username)
@@ -366,6 +369,11 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, c Us
 	}
 	if err := checkUserText(c.Name, c.Email); err != nil {
 		return err
+	}
+	if c.Password != nil {
+		if err := checkPassword(*c.Password); err != nil {
+			return err
+		}
 	}
 	if c.Username != nil && *c.Username != "" {
 		to, err := s.UserJID(*c.Username, j.Domainpart())

@@ -121,3 +121,18 @@ func checkUserText(name, email *string) error {
 	}
 	return nil
 }
+
+// checkPassword refuses a password the XMPP server would choke on: not
+// UTF-8, or holding control characters (PRECIS's OpaqueString class, which
+// servers apply to passwords, disallows them).
+func checkPassword(pw string) error {
+	if !utf8.ValidString(pw) {
+		return fault.New(fault.BadRequest, "the password is not valid UTF-8")
+	}
+	for _, r := range pw {
+		if r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) {
+			return fault.New(fault.BadRequest, "the password contains a control character (%U), which is not allowed", r)
+		}
+	}
+	return nil
+}

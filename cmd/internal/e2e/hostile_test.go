@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +15,7 @@ import (
 
 	"xmpprest/component/xmppserver"
 	"xmpprest/httpapi"
+	"xmpprest/httpapi/ops"
 	"xmpprest/store"
 )
 
@@ -36,9 +38,20 @@ type hostileDialect struct {
 	// isError reports whether body is the dialect's error entity with a
 	// message.
 	isError func(body string) bool
+	// auth is the Authorization header of an allowed caller.
+	auth string
+	// allowed names the cases that are legitimate in this dialect (the
+	// multi-domain API creates a user with a generated password from a
+	// body without one).
+	allowed map[string]bool
 }
 
-type hostileTarget struct{ method, path, template string }
+type hostileTarget struct {
+	method, path, template string
+	// bodiesOnly: the field is not a key or name (a password), so only
+	// the hostile bodies apply.
+	bodiesOnly bool
+}
 
 // hostileNames are values no key or name may hold, as raw text.
 var hostileNames = map[string]string{
@@ -72,7 +85,7 @@ func hostileJSONBodies() map[string]string {
 		"string":                `"text"`,
 		"unterminated":          `{"name":"x"`,
 		"over the size limit":   `{"name":"` + strings.Repeat("x", 2<<20) + `"}`,
-		"lone surrogate escape": `{"name":"\ud800","key":"\ud800","username":"\ud800","roomName":"\ud800"}`,
+		"lone surrogate escape": `{"name":"\ud800","key":"\ud800","username":"\ud800","roomName":"\ud800","id":"\ud800","display_name":"\ud800"}`,
 		"empty":                 ``,
 	}
 }
@@ -115,17 +128,17 @@ func openfireHostile() hostileDialect {
 	return hostileDialect{
 		name: "openfire",
 		jsonTargets: []hostileTarget{
-			{"POST", ofPrefix + "/users", `{"username":"hostile","password":"pw","name":%s}`},
-			{"PUT", ofPrefix + "/users/victim", `{"name":%s}`},
-			{"POST", ofPrefix + "/users", `{"username":"hostile","password":"pw","properties":{"property":[{"@key":%s,"@value":"v"}]}}`},
-			{"POST", ofPrefix + "/groups", `{"name":%s,"description":"d"}`},
-			{"POST", ofPrefix + "/system/properties", `{"key":%s,"value":"v"}`},
-			{"POST", ofPrefix + "/users/victim/roster", `{"jid":"friend@localhost","nickname":%s}`},
+			{"POST", ofPrefix + "/users", `{"username":"hostile","password":"pw","name":%s}`, false},
+			{"PUT", ofPrefix + "/users/victim", `{"name":%s}`, false},
+			{"POST", ofPrefix + "/users", `{"username":"hostile","password":"pw","properties":{"property":[{"@key":%s,"@value":"v"}]}}`, false},
+			{"POST", ofPrefix + "/groups", `{"name":%s,"description":"d"}`, false},
+			{"POST", ofPrefix + "/system/properties", `{"key":%s,"value":"v"}`, false},
+			{"POST", ofPrefix + "/users/victim/roster", `{"jid":"friend@localhost","nickname":%s}`, false},
 		},
 		xmlTargets: []hostileTarget{
-			{"POST", ofPrefix + "/users", `<user><username>hostile</username><password>pw</password><name>%s</name></user>`},
-			{"POST", ofPrefix + "/groups", `<group><name>%s</name><description>d</description></group>`},
-			{"POST", ofPrefix + "/system/properties", `<property key="%s" value="v"/>`},
+			{"POST", ofPrefix + "/users", `<user><username>hostile</username><password>pw</password><name>%s</name></user>`, false},
+			{"POST", ofPrefix + "/groups", `<group><name>%s</name><description>d</description></group>`, false},
+			{"POST", ofPrefix + "/system/properties", `<property key="%s" value="v"/>`, false},
 		},
 		pathTargets: []string{ofPrefix + "/users/%s", ofPrefix + "/groups/%s", ofPrefix + "/system/properties/%s", ofPrefix + "/chatrooms/%s"},
 		isError: func(b string) bool {
@@ -135,11 +148,50 @@ func openfireHostile() hostileDialect {
 	}
 }
 
+// prosodyHostile is the Prosody admin API's part of the table; token is an
+// admin-scope API token.
+func prosodyHostile(token string) hostileDialect {
+	return hostileDialect{
+		name: "prosody-admin",
+		jsonTargets: []hostileTarget{
+			{"POST", "/admin_api/groups", `{"id":%s}`, false},
+			{"PATCH", "/admin_api/users/victim", `{"display_name":%s}`, false},
+		},
+		pathTargets: []string{"/admin_api/users/%s", "/admin_api/groups/%s"},
+		isError: func(b string) bool {
+			return strings.Contains(b, `"condition":`) && !strings.Contains(b, `"text":""`)
+		},
+		auth: "Bearer " + token,
+	}
+}
+
+// chatwithHostile is the multi-domain API's part of the table; name and
+// token are a chatwith-scope API token.
+func chatwithHostile(host, name, token string) hostileDialect {
+	base := "/api/1.0/xmppdomains/" + host
+	return hostileDialect{
+		name: "chatwith",
+		jsonTargets: []hostileTarget{
+			{"POST", base + "/users/hostile", `{"password":%s}`, true},
+			{"PUT", base + "/users/victim", `{"password":"pw","enabled":%s}`, false},
+		},
+		pathTargets: []string{base + "/users/%s"},
+		isError: func(b string) bool {
+			return strings.Contains(b, `"error":`) && !strings.Contains(b, `"error":""`)
+		},
+		auth:    "Basic " + b64(name+":"+token),
+		allowed: map[string]bool{"JSON body empty": true, "JSON body lone surrogate escape": true},
+	}
+}
+
 // cases expands the dialect's table.
 func (d hostileDialect) cases() []hostileCase {
 	var out []hostileCase
 	for _, tg := range d.jsonTargets {
 		for name, v := range hostileNames {
+			if tg.bodiesOnly {
+				break
+			}
 			out = append(out, hostileCase{"JSON " + name, tg.method, tg.path, "application/json", fmt.Sprintf(tg.template, jsonString(v))})
 		}
 		for name, body := range hostileJSONBodies() {
@@ -164,6 +216,7 @@ func (d hostileDialect) cases() []hostileCase {
 			}
 		}
 	}
+	out = slices.DeleteFunc(out, func(c hostileCase) bool { return d.allowed[c.name] })
 	sort.Slice(out, func(i, j int) bool {
 		return out[i].method+out[i].path+out[i].name < out[j].method+out[j].path+out[j].name
 	})
@@ -228,14 +281,32 @@ func TestHostileInput(t *testing.T) {
 	}
 	before := e.snapshot(t)
 	total, refused := 0, 0
-	for _, d := range []hostileDialect{openfireHostile()} {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	adminToken, _, err := e.D.Store.IssueToken(ctx, store.Token{Name: "hostile-admin", Scope: ops.ScopeAdmin}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	chatwithToken, _, err := e.D.Store.IssueToken(ctx, store.Token{Name: "hostile-chatwith", Scope: ops.ScopeChatwith}, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	usedSecret(adminToken)
+	usedSecret(chatwithToken)
+	dialects := []hostileDialect{openfireHostile(), prosodyHostile(adminToken), chatwithHostile(e.Server.Hosts[0], "hostile-chatwith", chatwithToken)}
+	perDialect := map[string]int{}
+	for _, d := range dialects {
 		for _, c := range d.cases() {
+			perDialect[d.name]++
 			total++
 			req, err := http.NewRequest(c.method, e.URL+c.path, strings.NewReader(c.body))
 			if err != nil {
 				t.Fatalf("%s: %v", c.name, err)
 			}
 			req.Header.Set("Authorization", apiSecret)
+			if d.auth != "" {
+				req.Header.Set("Authorization", d.auth)
+			}
 			req.Header.Set("Accept", "application/json")
 			if c.contentType != "" {
 				req.Header.Set("Content-Type", c.contentType)
@@ -266,7 +337,7 @@ func TestHostileInput(t *testing.T) {
 	if total < 150 {
 		t.Errorf("the hostile table has %d cases; keep at least 150", total)
 	}
-	t.Logf("RELIABILITY hostile cases=%d refused_4xx=%d", total, refused)
+	t.Logf("RELIABILITY hostile cases=%d refused_4xx=%d per_dialect=%v", total, refused, perDialect)
 }
 
 func shortPath(p string) string {
