@@ -7,12 +7,14 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"mellium.im/xmpp/jid"
 	"mellium.im/xmpp/stanza"
 
 	"xmpprest/component"
 	"xmpprest/component/fault"
+	"xmpprest/component/metrics"
 )
 
 // NSCommands is the XEP-0050 namespace.
@@ -114,6 +116,13 @@ func (c *Client) Offers(host, node string) (offered, known bool) {
 // Execute runs the command and returns the completed reply (its form holds
 // the results of get-* commands).
 func (c *Client) Execute(ctx context.Context, req Request) (*Command, error) {
+	start := time.Now()
+	cmd, err := c.execute(ctx, req)
+	metrics.ObserveCommand(req.Host.String(), commandName(req.Node), commandOutcome(err), start)
+	return cmd, err
+}
+
+func (c *Client) execute(ctx context.Context, req Request) (*Command, error) {
 	host := req.Host.String()
 	if offered, known := c.Offers(host, req.Node); known && !offered {
 		return nil, notOffered(host, req.Node)

@@ -14,6 +14,7 @@ import (
 	"mellium.im/xmpp/stanza"
 
 	"xmpprest/component/fault"
+	"xmpprest/component/metrics"
 )
 
 // IQ is an outgoing request.
@@ -46,16 +47,23 @@ func (l *Link) Set(ctx context.Context, to jid.JID, payload, result any) error {
 func (l *Link) Do(ctx context.Context, iq IQ, result any) error {
 	c := l.current()
 	if c == nil {
+		metrics.ObserveIQ("any", "unavailable", time.Now())
 		return l.notConnected()
 	}
 	return l.do(ctx, c, iq, result)
 }
 
-func (l *Link) do(ctx context.Context, c *conn, iq IQ, result any) error {
+func (l *Link) do(ctx context.Context, c *conn, iq IQ, result any) (err error) {
 	body, err := xmlEncode(iq.Payload)
 	if err != nil {
 		return fault.Wrap(fault.Internal, err, "encode IQ payload")
 	}
+	start := time.Now()
+	defer func() {
+		kind, outcome := payloadKind(body), iqOutcome(err)
+		metrics.ObserveIQ(kind, outcome, start)
+		l.logIQ(ctx, iq, kind, outcome, start)
+	}()
 	if iq.From.String() == "" {
 		iq.From = l.cfg.Domain
 	}

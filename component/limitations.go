@@ -89,11 +89,15 @@ func knownRosterSetBug(h HostCapabilities) bool {
 	return ok && (major < 23 || major == 23 && minor < 10)
 }
 
-// yearMonth parses ejabberd's "YY.MM[.patch]" version.
+// yearMonth parses ejabberd's "YY.MM[.patch]" version, also with a
+// packager's suffix (Debian's ejabberd 23.01 answers "23.01-1").
 func yearMonth(v string) (major, minor int, ok bool) {
 	parts := strings.SplitN(v, ".", 3)
 	if len(parts) < 2 {
 		return 0, 0, false
+	}
+	if i := strings.IndexFunc(parts[1], func(r rune) bool { return r < '0' || r > '9' }); i >= 0 {
+		parts[1] = parts[1][:i]
 	}
 	major, err1 := strconv.Atoi(parts[0])
 	minor, err2 := strconv.Atoi(parts[1])

@@ -18,6 +18,7 @@ import (
 	"mellium.im/xmpp/stream"
 
 	"xmpprest/component/fault"
+	"xmpprest/component/metrics"
 )
 
 // Config configures a Link.
@@ -178,6 +179,9 @@ func (l *Link) run(ctx context.Context, c *conn) {
 		}
 		var err error
 		c, err = l.connect(ctx)
+		if ctx.Err() == nil {
+			l.noteReconnect(err)
+		}
 		if err != nil && ctx.Err() == nil {
 			l.log.Warn("reconnect failed", "address", l.cfg.Address, "retry_in", backoff, "err", err)
 		}
@@ -215,6 +219,7 @@ func (l *Link) connect(ctx context.Context) (*conn, error) {
 		}
 		return nil, fmt.Errorf("handshake with %s: %w", l.cfg.Address, err)
 	}
+	metrics.LinkConnects.WithLabelValues(l.cfg.Domain.String()).Inc()
 	cctx, ccancel := context.WithCancel(context.Background())
 	c := &conn{s: s, ctx: cctx}
 	go func() {
@@ -282,6 +287,7 @@ func (l *Link) setCurrent(c *conn) {
 		return
 	}
 	l.cur = c
+	l.noteLinkState(c != nil)
 	close(l.changed)
 	l.changed = make(chan struct{})
 }

@@ -171,6 +171,9 @@ func TestPrivilegeAdvertisements(t *testing.T) {
 	if knownRosterSetBug(HostCapabilities{Software: "ejabberd", Version: "23.10"}) || knownRosterSetBug(HostCapabilities{Software: "ejabberd", Version: "24.12.1"}) {
 		t.Error("ejabberd 23.10 and later do not have the roster set bug")
 	}
+	if !knownRosterSetBug(HostCapabilities{Software: "ejabberd", Version: "23.01-1"}) {
+		t.Error("Debian's ejabberd 23.01 (version \"23.01-1\") has the roster set bug")
+	}
 }
 
 func TestEjabberdRosterSetBugIsRecognised(t *testing.T) {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -33,6 +34,12 @@ type Route struct {
 	// TrailingSlash also serves the path with a "/" appended (collections
 	// in some dialects).
 	TrailingSlash bool
+	// Secrets names the path parameters that are secrets (a one-time
+	// code): the access log shows them as "*".
+	Secrets []string
+	// Doc is what the API documents say of the route beyond Summary; the
+	// zero value documents the path and its parameters only.
+	Doc RouteDoc
 }
 
 // Dialect is a REST dialect's routes mounted under one prefix, with its
@@ -53,6 +60,11 @@ type Dialect struct {
 	// not guarded by Guard unless they guard themselves.
 	NotFound         http.Handler
 	MethodNotAllowed http.Handler
+	// ErrorExample is an example of the dialect's error body, for the API
+	// documents; nil documents errors without a body shape.
+	ErrorExample any
+	// Credentials are what Guard takes, for the API documents.
+	Credentials Credentials
 }
 
 // Mount adds d's routes to r. With NotFound or MethodNotAllowed set, the
@@ -81,9 +93,12 @@ func (d Dialect) Mount(r *mux.Router) *mux.Router {
 			if rt.Streams {
 				streamRoutes.Store(mr, true)
 			}
+			if len(rt.Secrets) > 0 {
+				secretParams.Store(mr, rt.Secrets)
+			}
 		}
 		registered.Lock()
-		registered.routes = append(registered.routes, DeclaredRoute{Dialect: d.Name, Prefix: d.Prefix, Route: rt})
+		registered.routes = append(registered.routes, DeclaredRoute{Dialect: d.Name, Prefix: d.Prefix, Route: rt, ErrorExample: d.ErrorExample, Credentials: d.Credentials})
 		registered.Unlock()
 	}
 	return target
@@ -104,10 +119,14 @@ type DeclaredRoute struct {
 	Dialect string
 	Prefix  string
 	Route
+	// ErrorExample and Credentials are the dialect's.
+	ErrorExample any
+	Credentials  Credentials
 }
 
 var (
 	streamRoutes sync.Map // *mux.Route -> true
+	secretParams sync.Map // *mux.Route -> []string
 	registered   struct {
 		sync.Mutex
 		routes []DeclaredRoute
@@ -159,4 +178,29 @@ func withStreamDeadlines(next http.Handler) http.Handler {
 		}
 		next.ServeHTTP(w, r)
 	})
+}
+
+// loggedPath is the request's path as the access log shows it: escaped,
+// with the path parameters its route declares secret replaced by "*".
+func loggedPath(r *http.Request) string {
+	path := r.URL.EscapedPath()
+	cur := mux.CurrentRoute(r)
+	if cur == nil {
+		return path
+	}
+	names, ok := secretParams.Load(cur)
+	if !ok {
+		return path
+	}
+	vars := mux.Vars(r)
+	segments := strings.Split(path, "/")
+	for _, name := range names.([]string) {
+		v := vars[name]
+		for i, seg := range segments {
+			if v != "" && seg == v {
+				segments[i] = "*"
+			}
+		}
+	}
+	return strings.Join(segments, "/")
 }

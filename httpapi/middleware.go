@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"time"
 
+	"xmpprest/component"
 	"xmpprest/component/fault"
 )
 
@@ -46,7 +47,8 @@ func withRequestID(next http.Handler) http.Handler {
 			id = hex.EncodeToString(b[:])
 		}
 		w.Header().Set("X-Request-ID", id)
-		next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), requestIDKey, id)))
+		ctx := component.WithRequestID(context.WithValue(r.Context(), requestIDKey, id), id)
+		next.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
 
@@ -121,7 +123,7 @@ func withAccessLog(log *slog.Logger) func(http.Handler) http.Handler {
 			}
 			attrs := []slog.Attr{
 				slog.String("method", r.Method),
-				slog.String("path", r.URL.EscapedPath()),
+				slog.String("path", loggedPath(r)),
 				slog.Int("status", rec.status),
 				slog.Int64("bytes", rec.bytes),
 				slog.Duration("took", time.Since(start)),

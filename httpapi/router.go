@@ -34,6 +34,8 @@ type Options struct {
 	// Logins limits failed logins of the token guards of every dialect
 	// (the admin guard has its own field, AdminAuth.Limiter).
 	Logins *LoginLimiter
+	// MetricsAccess says who may read /metrics; "" is AccessOff.
+	MetricsAccess Access
 }
 
 // NewRouter returns the router with the middleware and the service's own
@@ -45,48 +47,19 @@ func NewRouter(o Options) *mux.Router {
 	}
 	r := mux.NewRouter()
 	r.UseEncodedPath()
-	r.Use(withRequestID, withAccessLog(log), withRecovery(log), withRetryAfter(o.RetryAfter),
+	r.Use(withRequestID, withAccessLog(log), withMetrics, withRecovery(log), withRetryAfter(o.RetryAfter),
 		withStreamDeadlines, withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout), o.Idempotency.middleware, withLoginLimiter(o.Logins))
 	root := r
-	r.NotFoundHandler = withRequestID(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	r.NotFoundHandler = withRequestID(withMetrics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if allow := AllowedMethods(root, r); len(allow) > 0 {
 			SetAllow(w.Header(), allow)
 			WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": r.Method + " is not served at " + r.URL.Path})
 			return
 		}
 		WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.URL.Path})
-	}))
+	})))
 
-	r.HandleFunc("/healthz", func(w http.ResponseWriter, _ *http.Request) {
-		WriteJSON(w, http.StatusOK, map[string]string{"status": "alive"})
-	}).Methods(http.MethodGet, http.MethodHead)
-
-	r.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		if o.Ready != nil {
-			if err := o.Ready(r.Context()); err != nil {
-				WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"status": "unavailable", "reason": fault.Message(err)})
-				return
-			}
-		}
-		WriteJSON(w, http.StatusOK, map[string]string{"status": "ready"})
-	}).Methods(http.MethodGet, http.MethodHead)
-
-	caps := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		var v any = map[string]any{}
-		if o.Capabilities != nil {
-			v = o.Capabilities()
-		}
-		WriteJSON(w, http.StatusOK, v)
-	})
-	var capsHandler http.Handler = caps
-	if o.Auth != nil {
-		capsHandler = o.Auth.Middleware(
-			func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusUnauthorized) },
-			func(w http.ResponseWriter, _ *http.Request, err error) {
-				WriteJSON(w, http.StatusServiceUnavailable, map[string]string{"error": fault.Message(err)})
-			})(caps)
-	}
-	r.Handle("/capabilities", capsHandler).Methods(http.MethodGet)
+	mountService(r, o)
 	return r
 }
 

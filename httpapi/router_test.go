@@ -244,3 +244,17 @@ func TestDialectNotFoundAndTrailingSlash(t *testing.T) {
 		}
 	}
 }
+
+// A path parameter declared secret is logged as "*"; the rest of the path
+// stays readable.
+func TestAccessLogHidesSecretPathParameters(t *testing.T) {
+	var buf bytes.Buffer
+	r := NewRouter(Options{Logger: slog.New(slog.NewJSONHandler(&buf, nil)), MaxBodyBytes: 1 << 10, RequestTimeout: time.Second})
+	Dialect{Name: "t", Prefix: "/t", Errors: func(http.ResponseWriter, *http.Request, error) {},
+		Routes: []Route{{Method: http.MethodPost, Path: "/code/{user}/{code}", Secrets: []string{"code"},
+			Handler: func(http.ResponseWriter, *http.Request) error { return nil }}}}.Mount(r)
+	r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodPost, "/t/code/alice/493817", nil))
+	if strings.Contains(buf.String(), "493817") || !strings.Contains(buf.String(), `"path":"/t/code/alice/*"`) {
+		t.Errorf("access log %q", buf.String())
+	}
+}

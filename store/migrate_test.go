@@ -73,3 +73,37 @@ func TestMigrationToHostsKeepsData(t *testing.T) {
 		t.Errorf("members of a deleted group remain: %v", names)
 	}
 }
+
+// A migration whose number is lower than one run already (numbers are
+// reserved per feature and land out of order) still runs, once.
+func TestMigrationsLandingOutOfOrder(t *testing.T) {
+	ctx := context.Background()
+	s, err := Open(ctx, filepath.Join(t.TempDir(), "order.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	latest := ms[len(ms)-1].version
+	late := migration{version: latest + 2, name: "late.sql", sql: "CREATE TABLE late (x INTEGER)"}
+	later := migration{version: latest + 5, name: "later.sql", sql: "CREATE TABLE later (x INTEGER)"}
+	if err := s.apply(ctx, append(ms, later)); err != nil {
+		t.Fatal(err)
+	}
+	// The lower number arrives after the higher one ran.
+	if err := s.apply(ctx, append(ms, late, later)); err != nil {
+		t.Fatalf("a migration landing out of order: %v", err)
+	}
+	if _, err := s.db.ExecContext(ctx, "INSERT INTO late (x) VALUES (1)"); err != nil {
+		t.Fatalf("the late migration did not run: %v", err)
+	}
+	if err := s.apply(ctx, append(ms, late, later)); err != nil {
+		t.Fatalf("migrations ran twice: %v", err)
+	}
+	if v, _ := s.SchemaVersion(ctx); v != later.version {
+		t.Fatalf("user_version %d, want %d", v, later.version)
+	}
+}

@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the "sqlite3" driver
 
@@ -147,6 +148,15 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
+	return s.apply(ctx, ms)
+}
+
+// apply runs the migrations of ms the database has not run yet, in order.
+// Numbers are reserved per feature and may land out of order (0006 after
+// 0008), so each one run is recorded in schema_migrations; a database from
+// before that record has run every number up to its user_version.
+// PRAGMA user_version stays the highest number run.
+func (s *Store) apply(ctx context.Context, ms []migration) error {
 	current, err := s.SchemaVersion(ctx)
 	if err != nil {
 		return err
@@ -154,15 +164,49 @@ func (s *Store) migrate(ctx context.Context) error {
 	if latest := ms[len(ms)-1].version; current > latest {
 		return fmt.Errorf("database schema version %d is newer than this binary knows (%d): use a newer xmpprest", current, latest)
 	}
+	if _, err := s.db.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (
+		version    INTEGER PRIMARY KEY,
+		name       TEXT    NOT NULL,
+		applied_at INTEGER NOT NULL)`); err != nil {
+		return err
+	}
+	applied := map[int]bool{}
+	rows, err := s.db.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return err
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	backfill := len(applied) == 0 && current > 0
 	for _, m := range ms {
-		if m.version <= current {
+		if applied[m.version] {
 			continue
 		}
+		run := !(backfill && m.version <= current)
 		err := s.Update(ctx, func(tx *Tx) error {
-			if _, err := tx.ExecContext(ctx, m.sql); err != nil {
-				return fmt.Errorf("%s: %w", m.name, err)
+			if run {
+				if _, err := tx.ExecContext(ctx, m.sql); err != nil {
+					return fmt.Errorf("%s: %w", m.name, err)
+				}
 			}
-			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", m.version))
+			if _, err := tx.ExecContext(ctx, `INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)`,
+				m.version, m.name, time.Now().UnixMilli()); err != nil {
+				return err
+			}
+			if m.version > current {
+				current = m.version
+			}
+			_, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", current))
 			return err
 		})
 		if err != nil {

@@ -36,6 +36,11 @@ type options struct {
 	ProfileDir  string        // profile xmpprest into this directory
 	LogDir      string        // keep the xmpprest logs in this directory
 	Progress    io.Writer     // progress lines; nil: none
+	// Sessions signed-in users are held against Prosody (0: none), and
+	// SessionMessages sent to their event streams, one every SessionPace.
+	Sessions        int
+	SessionMessages int
+	SessionPace     time.Duration
 }
 
 // Report is the outcome of a run.
@@ -59,6 +64,9 @@ type ServerReport struct {
 	ReadyMs      []float64 `json:"readyMs"`
 	IdleRSSBytes int64     `json:"idleRssBytes"`
 	PeakRSSBytes int64     `json:"peakRssBytes"`
+	// SessionReport is the cost of signed-in users (SparkWeb), measured on
+	// Prosody.
+	SessionReport *SessionReport `json:"sessions,omitempty"`
 }
 
 // Cell is one measurement.
@@ -242,6 +250,14 @@ func benchServer(ctx context.Context, o options, kind xmppserver.Kind, bin, dir 
 			}
 			holder = nil
 		}
+	}
+	if o.Sessions > 0 && kind == xmppserver.Prosody && ctx.Err() == nil {
+		if err := hold(xr); err != nil {
+			return err
+		}
+		r := benchSessions(ctx, o, srv, xr)
+		sr.SessionReport = &r
+		xr.sampleRSS()
 	}
 	if holder != nil {
 		if err := holder.Detach(); err != nil {

@@ -126,6 +126,9 @@ func parseFlags(args []string) (options, outputs, error) {
 	logDir := fs.String("logs", "", "keep the logs of the xmpprest processes in this directory (their access log says how long each request took inside xmpprest)")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
 	profile := fs.String("profile", "", "profile xmpprest's CPU: run it from this binary (same daemon code, larger binary: its RSS is not the real one) and write one profile per server and operation in this directory")
+	sessions := fs.Int("sessions", 1000, "signed-in users (SparkWeb) to hold against Prosody for the per-session memory and event-stream latency (0: skip)")
+	sessionMessages := fs.Int("session-messages", 1000, "messages sent to the signed-in users' event streams")
+	sessionPace := fs.Duration("session-pace", 10*time.Millisecond, "the pause between two of those messages")
 	var out outputs
 	fs.StringVar(&out.JSON, "json", "", "also write the report as JSON to this file")
 	fs.StringVar(&out.PNG, "png", "", "also draw throughput by concurrency as a PNG chart in this file")
@@ -138,6 +141,10 @@ func parseFlags(args []string) (options, outputs, error) {
 		return options{}, out, fmt.Errorf("unexpected argument %q", fs.Arg(0))
 	}
 	o := options{Duration: *duration, MaxOps: *maxOps, Segments: *segments, Timeout: *timeout, IdleWait: *idle, Xmpprest: *bin, LogLevel: *logLevel, ProfileDir: *profile, LogDir: *logDir}
+	o.Sessions, o.SessionMessages, o.SessionPace = *sessions, *sessionMessages, *sessionPace
+	if o.Sessions < 0 || o.SessionMessages < 0 || o.SessionPace < 0 {
+		return o, out, fmt.Errorf("-sessions, -session-messages and -session-pace must not be negative")
+	}
 	if !*quiet {
 		o.Progress = os.Stderr
 	}

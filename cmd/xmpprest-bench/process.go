@@ -80,6 +80,12 @@ secret = %s
 [log]
 level = %s
 format = "json"
+
+[sparkweb]
+enabled = true
+key_file = ""
+session_idle = "1h"
+token_idle = "1h"
 `, q(srv.ComponentAddr), q(srv.ComponentJID), q(srv.Secret), q(srv.Hosts[0]), q(srv.MUCService),
 		q(srv.C2SAddr), q(listen), q(filepath.Join(dir, "xmpprest.db")), q(apiSecret), q(logLevel))
 	path := filepath.Join(dir, "xmpprest.toml")

@@ -293,6 +293,12 @@ func (rep *Report) misses(rows []*row) []string {
 			out = append(out, fmt.Sprintf("%s %s c=%d: %s", r.Server, r.Op, r.Concurrency, f))
 		}
 	}
+	_, srows := rep.sessionRows()
+	for _, r := range srows {
+		if g := r[len(r)-1]; strings.Contains(g, "MISS") || strings.HasPrefix(g, "failed") {
+			out = append(out, r[0]+" sessions: "+g)
+		}
+	}
 	_, prows := rep.processRows()
 	for _, p := range prows {
 		if strings.Contains(p[6], "MISS") {
@@ -324,6 +330,15 @@ func (rep *Report) WriteText(w io.Writer) {
 	}
 	tw.Flush()
 
+	if h, srows := rep.sessionRows(); len(srows) > 0 {
+		fmt.Fprintln(w, "\nsigned-in users (SparkWeb), one event stream each:")
+		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+		fmt.Fprintln(tw, strings.Join(h, "\t"))
+		for _, r := range srows {
+			fmt.Fprintln(tw, strings.Join(r, "\t"))
+		}
+		tw.Flush()
+	}
 	if h, brows := rep.bareRows(rows); len(brows) > 0 {
 		fmt.Fprintln(w, "\ncomponent.Link + adhoc.Client (raw) against a bare mellium session with hand-built stanzas (bare):")
 		tw = tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
@@ -370,6 +385,9 @@ func (rep *Report) WriteMarkdown(w io.Writer) {
 	}
 	table(tableHeader, main)
 	table(rep.processRows())
+	if h, srows := rep.sessionRows(); len(srows) > 0 {
+		table(h, srows)
+	}
 	if h, b := rep.bareRows(rows); len(b) > 0 {
 		table(h, b)
 	}

@@ -86,6 +86,8 @@ func announceWhenReady(ctx context.Context, cfg config.Config, out io.Writer) {
 xmpprest is ready at %[1]s (stop it with Ctrl-C)
   admin secret: %[2]s
   try:          curl -H 'Authorization: %[2]s' -H 'Accept: application/json' %[1]s/plugins/restapi/v1/users
+  status page:  %[1]s/ (in a browser: any user name, the admin secret as password)
+  API page:     %[1]s/api
   API tokens:   XMPPREST_STORE_PATH=%[3]s go run ./cmd/xmpprest token create --scope admin
 
 `, base, cfg.Auth.Secret, cfg.Store.Path)

@@ -8,9 +8,15 @@
 //	xmpprest -config component.toml
 //	xmpprest -version
 //	xmpprest -local-prosody    # start a Prosody on loopback and attach to it
+//	xmpprest -config component.toml doctor
+//	xmpprest -config component.toml users list|add|delete|passwd ...
+//	xmpprest -config component.toml rooms list|create|delete ...
 //	xmpprest -config component.toml token create --scope admin [--name NAME] [--host HOST] [--expires 30d]
 //	xmpprest -config component.toml token list
 //	xmpprest -config component.toml token revoke ID
+//
+// The commands administer through the same operations as the REST APIs;
+// "xmpprest help" lists their arguments.
 //
 // Single configuration keys can be overridden by XMPPREST_* environment
 // variables (XMPPREST_XMPP_SECRET for [xmpp] secret, and so on).
@@ -41,15 +47,17 @@ func main() {
 		fmt.Println("xmpprest", version)
 		return
 	}
+	daemon.Version = version
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
 	var err error
 	switch {
-	case flag.Arg(0) == "token":
-		err = runToken(ctx, *configPath, flag.Args()[1:])
+	case flag.Arg(0) == "help":
+		fmt.Println(commandsUsage())
+		return
 	case flag.NArg() > 0:
-		err = fmt.Errorf("unknown command %q (the commands are: token)", flag.Arg(0))
+		err = runCommand(ctx, *configPath, flag.Args(), os.Stdout)
 	case *localProsody:
 		err = runLocalProsody(ctx, *configPath, os.Stdout)
 	default:
@@ -69,22 +77,8 @@ func run(ctx context.Context, path string) error {
 	return daemon.Run(ctx, cfg, newLogger(cfg))
 }
 
-func runToken(ctx context.Context, path string, args []string) error {
-	cfg, err := config.Load(path, os.Environ())
-	if err != nil {
-		return err
-	}
-	return tokenCommand(ctx, cfg, args, os.Stdout)
-}
-
 func newLogger(cfg config.Config) *slog.Logger {
-	var level slog.Level
-	level.UnmarshalText([]byte(cfg.Log.Level))
-	opts := &slog.HandlerOptions{Level: level}
-	if cfg.Log.Format == "json" {
-		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
-	}
-	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+	return daemon.NewLogger(cfg, os.Stderr)
 }
 
 func envOr(key, def string) string {

@@ -27,7 +27,7 @@ type Event struct {
 // subscriberBuffer is how many events a subscriber may fall behind before
 // it is dropped (its channel closed); it then resumes from the replay
 // buffer with the last ID it saw.
-const subscriberBuffer = 256
+const subscriberBuffer = 64
 
 // Hub fans a user's events out to every open stream and keeps the last
 // ones for streams that reconnect (Last-Event-ID). It is safe for
@@ -59,7 +59,7 @@ func NewHub(replay int) *Hub {
 type Subscription struct {
 	hub *Hub
 	c   chan Event
-	// Lost is true when the stream was dropped for falling behind.
+	// lost is true when the stream was dropped for falling behind.
 	lost bool
 }
 

@@ -13,6 +13,7 @@ import (
 
 	"xmpprest/component/c2s"
 	"xmpprest/component/fault"
+	"xmpprest/component/metrics"
 )
 
 // Config configures a Manager.
@@ -101,7 +102,12 @@ func (m *Manager) Open(ctx context.Context, user jid.JID, password string) (*Ses
 			s = m.newSession(user, password)
 			m.sessions[user.String()] = s
 			m.mu.Unlock()
-			return s, s.start(ctx)
+			if err := s.start(ctx); err != nil {
+				return s, err
+			}
+			closed := metrics.SessionOpened()
+			go func() { <-s.ended; closed() }()
+			return s, nil
 		}
 		m.mu.Unlock()
 		select {
@@ -209,6 +215,7 @@ func (m *Manager) newSession(user jid.JID, password string) *Session {
 		passHash: sha256.Sum256([]byte(password)),
 		connUp:   make(chan struct{}),
 		lastUsed: time.Now(),
+		own:      Presence{Available: true}, // the initial presence
 	}
 }
 

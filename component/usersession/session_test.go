@@ -245,7 +245,16 @@ func TestSession(t *testing.T) {
 }
 
 func TestIdleSessionEnds(t *testing.T) {
-	srv := xmppserver.StartT(t, xmppserver.Prosody, xmppserver.Options{})
+	for _, kind := range []xmppserver.Kind{xmppserver.Prosody, xmppserver.Ejabberd} {
+		t.Run(string(kind), func(t *testing.T) {
+			t.Parallel()
+			testIdleSessionEnds(t, kind)
+		})
+	}
+}
+
+func testIdleSessionEnds(t *testing.T, kind xmppserver.Kind) {
+	srv := xmppserver.StartT(t, kind, xmppserver.Options{})
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	host := srv.Hosts[0]

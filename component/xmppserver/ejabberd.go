@@ -113,6 +113,9 @@ func (e *ejabberd) prepare(s *Server) error {
 	if err := os.WriteFile(filepath.Join(s.Dir, "inetrc"), []byte(inetrc), 0o644); err != nil {
 		return err
 	}
+	if s.opts.FromSample {
+		return writeEjabberdSample(s)
+	}
 	return writeConfig("ejabberd.yml.tmpl", s.ConfigFile, newConfigData(s))
 }
 

@@ -26,7 +26,14 @@ var installMu sync.Mutex
 // test runs packages in parallel), are serialized by a lock file in the
 // temporary directory.
 func Install(ctx context.Context, kind Kind) error {
-	if err := installed(kind); err == nil {
+	return InstallDebian(ctx, func() error { return installed(kind) }, packages[kind]...)
+}
+
+// InstallDebian installs the Debian packages pkgs with apt-get unless
+// present reports nil. Installs are serialized, within the process and
+// across processes, with the servers' own; installing needs root.
+func InstallDebian(ctx context.Context, present func() error, pkgs ...string) error {
+	if err := present(); err == nil {
 		return nil
 	}
 	installMu.Lock()
@@ -36,17 +43,17 @@ func Install(ctx context.Context, kind Kind) error {
 		return err
 	}
 	defer unlock()
-	missing := installed(kind)
+	missing := present()
 	if missing == nil {
 		return nil // installed meanwhile by someone else
 	}
 	if os.Geteuid() != 0 {
-		return fmt.Errorf("xmppserver: %s is not installed (%v) and installing it needs root: apt-get install %v", kind, missing, packages[kind])
+		return fmt.Errorf("xmppserver: %v missing (%v) and installing needs root: apt-get install %v", pkgs, missing, pkgs)
 	}
 	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
 	for _, args := range [][]string{
 		{"update"},
-		append([]string{"install", "-y", "-o", "DPkg::Lock::Timeout=300"}, packages[kind]...),
+		append([]string{"install", "-y", "-o", "DPkg::Lock::Timeout=300"}, pkgs...),
 	} {
 		cmd := exec.CommandContext(ctx, "apt-get", args...)
 		cmd.Env = env
@@ -56,8 +63,8 @@ func Install(ctx context.Context, kind Kind) error {
 			return fmt.Errorf("xmppserver: apt-get %s: %w\n%s", args[0], err, tail(out.Bytes()))
 		}
 	}
-	if err := installed(kind); err != nil {
-		return fmt.Errorf("xmppserver: %s still missing after apt-get install: %w", kind, err)
+	if err := present(); err != nil {
+		return fmt.Errorf("xmppserver: %v still missing after apt-get install: %w", pkgs, err)
 	}
 	return nil
 }

@@ -43,6 +43,9 @@ type prosody struct{}
 func (prosody) prepare(s *Server) error {
 	s.ConfigFile = filepath.Join(s.Dir, "prosody.cfg.lua")
 	s.LogFile = filepath.Join(s.Dir, "prosody.log")
+	if s.opts.FromSample {
+		return prepareProsodySample(s)
+	}
 	data := newConfigData(s)
 	for _, m := range prosodyModules {
 		if n := len(m) - 1; m[n] == '?' {

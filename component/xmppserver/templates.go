@@ -22,6 +22,7 @@ type configData struct {
 	Modules                   []string // Prosody global modules
 	PluginPaths               []string // Prosody module directories
 	MUCRights                 bool     // the component administers the chat services
+	AdminRights               bool     // the component is an admin and a privileged entity
 }
 
 func newConfigData(s *Server) configData {
@@ -34,6 +35,7 @@ func newConfigData(s *Server) configData {
 		ComponentPort: port(s.ComponentAddr),
 		HTTPPort:      port(s.HTTPAPIAddr),
 		MUCRights:     !s.opts.WithoutMUCRights,
+		AdminRights:   !s.opts.WithoutAdminRights,
 	}
 }
 

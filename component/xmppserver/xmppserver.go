@@ -72,6 +72,18 @@ type Options struct {
 	// VirtualHosts only (not of the MUC components), on ejabberd it is in
 	// neither mod_muc's access_admin nor access_create.
 	WithoutMUCRights bool
+	// WithoutAdminRights leaves the component out of the server's admins
+	// and out of its XEP-0356 privileged entities, as on a server where
+	// nobody has granted it anything yet (what xmpprest doctor reports
+	// on). On ejabberd the configure and announce access rules deny
+	// everyone and mod_privilege is left out.
+	WithoutAdminRights bool
+	// FromSample starts the server from the sample configuration xmpprest
+	// ships (contrib/prosody/prosody.cfg.lua, contrib/ejabberd/ejabberd.yml)
+	// instead of the generated one, with only the loopback ports, paths,
+	// certificate and component secret swapped in. Hosts and ComponentJID
+	// must be the samples' (the defaults). The samples require TLS on c2s.
+	FromSample bool
 	// Dir, when set, is the server's directory (config, certificates, data,
 	// logs) instead of a new temporary one: it is created when missing,
 	// reused as it is otherwise, and kept after Close, so accounts and

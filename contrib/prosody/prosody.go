@@ -17,3 +17,9 @@ const ModuleFile = "mod_" + ModuleName + ".lua"
 //
 //go:embed mod_xmpprest_admin.lua
 var Module string
+
+// SampleConfig is contrib/prosody/prosody.cfg.lua, the documented Prosody
+// 0.12 configuration that gives xmpprest every right it uses.
+//
+//go:embed prosody.cfg.lua
+var SampleConfig string

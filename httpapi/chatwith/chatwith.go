@@ -59,6 +59,7 @@ func Register(r *mux.Router, svc *ops.Service) {
 			{Method: http.MethodDelete, Path: "/xmppdomains/{fqdn}/users/{username}", Handler: a.deleteUser, Summary: "delete a user"},
 		},
 	}
+	d.Credentials = httpapi.CredentialsAPITokenBasic
 	d.Mount(r)
 	r.PathPrefix(Prefix + "/").Handler(d.Guard(d.Serve(func(_ http.ResponseWriter, r *http.Request) error {
 		return fault.New(fault.NotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)

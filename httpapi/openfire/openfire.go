@@ -61,7 +61,8 @@ func Register(r *mux.Router, svc *ops.Service, auth *httpapi.AdminAuth) {
 	httpapi.Dialect{Name: "openfire-userservice", Prefix: UserServicePath, Errors: a.writeFault,
 		Routes: a.userServiceRoutes("")}.Mount(r)
 	httpapi.Dialect{
-		Name: "openfire", Prefix: Prefix, Routes: a.routes(), Errors: a.writeFault, Guard: guard,
+		Name: "openfire", Prefix: Prefix, Routes: httpapi.WithDocs(a.routes(), routeDocs), Errors: a.writeFault, Guard: guard,
+		ErrorExample: errorExample,
 		// An unknown path under the prefix: 401 for strangers, Openfire's
 		// 404 for callers with credentials.
 		NotFound:         guard(httpapi.Dialect{Errors: a.writeFault}.Serve(a.notFound)),

@@ -51,10 +51,12 @@ func Register(r *mux.Router, svc *ops.Service, opts Options) {
 		Errors: a.fail,
 		Guard:  auth.Middleware(a.unauthorized, a.fail),
 	}
+	d.Credentials = httpapi.CredentialsAPIToken
 	d.Routes = append(d.Routes, a.userRoutes()...)
 	d.Routes = append(d.Routes, a.groupRoutes()...)
 	d.Routes = append(d.Routes, a.inviteRoutes()...)
 	d.Routes = append(d.Routes, a.serverRoutes()...)
+	d.Routes = httpapi.WithDocs(d.Routes, routeDocs)
 	d.Mount(r)
 	// Anything else under the prefix: 401 for strangers, 404 otherwise.
 	r.PathPrefix(Prefix + "/").Handler(d.Guard(d.Serve(a.notFound)))

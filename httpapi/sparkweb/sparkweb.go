@@ -68,7 +68,7 @@ func (a *api) routes() []httpapi.Route {
 		{Method: post, Path: "/rest/login/{username}", Handler: signIn(password, a.login), Public: true, Summary: "sign in with the password (the body)"},
 		{Method: post, Path: "/rest/register/{username}", Handler: signIn(password, a.register), Public: true, Summary: "create an account and sign in (when registration is allowed)"},
 		{Method: post, Path: "/rest/totp/register/{username}", Handler: a.totpRegister, Public: true, Summary: "register TOTP (the body is the password)"},
-		{Method: post, Path: "/rest/totp/authenticate/{username}/{code}", Handler: signIn(noBody, a.totpAuthenticate), Public: true, Summary: "sign in with a TOTP code"},
+		{Method: post, Path: "/rest/totp/authenticate/{username}/{code}", Handler: signIn(noBody, a.totpAuthenticate), Public: true, Secrets: []string{"code"}, Summary: "sign in with a TOTP code"},
 		{Method: post, Path: "/rest/webauthn/register/start/{username}", Handler: a.webauthnRegisterStart, Public: true, Summary: "start a WebAuthn registration (the body is the password)"},
 		{Method: post, Path: "/rest/webauthn/register/finish/{username}", Handler: signIn(rawBody, a.webauthnRegisterFinish), Public: true, Summary: "finish a WebAuthn registration and sign in"},
 		{Method: post, Path: "/rest/webauthn/authenticate/start/{username}", Handler: a.webauthnAuthenticateStart, Public: true, Summary: "start a WebAuthn sign-in"},

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"xmpprest/component/fault"
+	"xmpprest/component/metrics"
 	"xmpprest/component/usersession"
 	"xmpprest/httpapi/userops"
 )
@@ -50,6 +51,7 @@ func (a *api) events(w http.ResponseWriter, r *http.Request) error {
 	h.Set("Cache-Control", "no-cache")
 	h.Set("X-Accel-Buffering", "no")
 	w.WriteHeader(http.StatusOK)
+	defer metrics.StreamOpened()()
 	send := func(s string) bool {
 		rc.SetWriteDeadline(time.Now().Add(writeTimeout))
 		if _, err := fmt.Fprint(w, s); err != nil {

@@ -12,10 +12,14 @@ import (
 // deleting it, joining and leaving groups, and reading the directory of
 // their host (usernames and names only, see Directory). It administers the
 // user's own host only, and every caller passes the user's own JID.
-func (c Caller) selfService() ops.Actor {
+func (c Caller) selfService() ops.Actor { return c.selfServiceOn(c.Actor.User.Domainpart()) }
+
+// selfServiceOn is selfService on host (for the existence check of a
+// contact on another administered host).
+func (c Caller) selfServiceOn(host string) ops.Actor {
 	a := c.Actor
 	a.Name = a.User.String() + " (self-service)"
-	a.Role, a.Host = ops.RoleHostAdmin, a.User.Domainpart()
+	a.Role, a.Host = ops.RoleHostAdmin, host
 	return a
 }
 

@@ -9,7 +9,6 @@ package userops
 import (
 	"context"
 	"errors"
-
 	"sync"
 	"time"
 
@@ -55,6 +54,7 @@ type Service struct {
 
 	limits   limiter
 	webauthn webauthnState
+	known    knownAccounts
 }
 
 // The sign-in methods, as recorded with tokens.
@@ -365,5 +365,3 @@ func (s *Service) checkPassword(ctx context.Context, j jid.JID, password, client
 
 // defaultChallengeTTL bounds a WebAuthn ceremony when nothing else does.
 const defaultChallengeTTL = 5 * time.Minute
-
-var timeNow = time.Now

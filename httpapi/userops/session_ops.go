@@ -65,6 +65,9 @@ func (s *Service) SendMessage(ctx context.Context, c Caller, to, body string) (s
 	if max := s.Cfg.MaxMessageBytes; max > 0 && len(body) > max {
 		return "", fault.New(fault.TooLarge, "the message has %d bytes; the limit is %d (sparkweb.max_message_bytes)", len(body), max)
 	}
+	if err := s.mustExist(ctx, c, j); err != nil {
+		return "", err
+	}
 	return sess.SendMessage(ctx, j, body)
 }
 
@@ -72,6 +75,9 @@ func (s *Service) SendMessage(ctx context.Context, c Caller, to, body string) (s
 func (s *Service) SendChatState(ctx context.Context, c Caller, state, to string) error {
 	sess, j, err := c.selfAnd(to)
 	if err != nil {
+		return err
+	}
+	if err := s.mustExist(ctx, c, j); err != nil {
 		return err
 	}
 	return sess.SendChatState(ctx, j, state)
@@ -215,6 +221,9 @@ func (s *Service) AddRosterItem(ctx context.Context, c Caller, e RosterEntry) er
 	}
 	if j.Bare().Equal(c.Actor.User) {
 		return fault.New(fault.BadRequest, "a user cannot add themselves to their roster")
+	}
+	if err := s.mustExist(ctx, c, j); err != nil {
+		return err
 	}
 	if _, ok := sess.RosterItem(j); ok {
 		if sess.Asking(j) {

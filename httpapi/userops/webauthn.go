@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"sync"
+	"time"
 
 	"github.com/go-webauthn/webauthn/protocol"
 	"github.com/go-webauthn/webauthn/webauthn"
@@ -260,12 +261,12 @@ func (s *Service) WebAuthnAuthenticateFinish(ctx context.Context, clientAddr, us
 // limitCeremony bounds how long a ceremony may take.
 func (s *Service) limitCeremony(session *webauthn.SessionData) {
 	if s.Cfg.ChallengeTTL > 0 {
-		if exp := timeNow().Add(s.Cfg.ChallengeTTL); session.Expires.IsZero() || exp.Before(session.Expires) {
+		if exp := time.Now().Add(s.Cfg.ChallengeTTL); session.Expires.IsZero() || exp.Before(session.Expires) {
 			session.Expires = exp
 		}
 	}
 	if session.Expires.IsZero() {
-		session.Expires = timeNow().Add(defaultChallengeTTL)
+		session.Expires = time.Now().Add(defaultChallengeTTL)
 	}
 }
 

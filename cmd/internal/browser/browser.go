@@ -6,25 +6,22 @@
 package browser
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
-	"syscall"
 	"testing"
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"xmpprest/component/xmppserver"
 )
 
 // installTimeout covers a first apt-get install on a fresh machine.
 const installTimeout = 10 * time.Minute
-
-var installMu sync.Mutex
 
 // executables are the names Chromium is installed under.
 var executables = []string{"chromium", "chromium-browser", "google-chrome"}
@@ -40,41 +37,12 @@ func find() (string, error) {
 
 // Install installs Debian's chromium with apt-get when it is missing and
 // returns its path. It needs root. Concurrent installs, also of the XMPP
-// servers by other test processes, are serialized by the same lock file.
+// servers by other test processes, are serialized (see
+// xmppserver.InstallDebian).
 func Install(ctx context.Context) (string, error) {
-	if p, err := find(); err == nil {
-		return p, nil
-	}
-	installMu.Lock()
-	defer installMu.Unlock()
-	f, err := os.OpenFile(filepath.Join(os.TempDir(), "xmppserver-apt.lock"), os.O_CREATE|os.O_RDWR, 0o666)
-	if err != nil {
+	present := func() error { _, err := find(); return err }
+	if err := xmppserver.InstallDebian(ctx, present, "chromium"); err != nil {
 		return "", err
-	}
-	defer f.Close()
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX); err != nil {
-		return "", err
-	}
-	defer syscall.Flock(int(f.Fd()), syscall.LOCK_UN)
-	if p, err := find(); err == nil {
-		return p, nil
-	}
-	if os.Geteuid() != 0 {
-		return "", fmt.Errorf("chromium is not installed and installing it needs root: apt-get install chromium")
-	}
-	env := append(os.Environ(), "DEBIAN_FRONTEND=noninteractive")
-	for _, args := range [][]string{{"update"}, {"install", "-y", "-o", "DPkg::Lock::Timeout=300", "chromium"}} {
-		cmd := exec.CommandContext(ctx, "apt-get", args...)
-		cmd.Env = env
-		var out bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &out, &out
-		if err := cmd.Run(); err != nil {
-			b := out.Bytes()
-			if len(b) > 2000 {
-				b = b[len(b)-2000:]
-			}
-			return "", fmt.Errorf("apt-get %s: %w\n%s", args[0], err, b)
-		}
 	}
 	return find()
 }

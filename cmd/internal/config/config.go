@@ -22,11 +22,13 @@ import (
 
 // Config is the whole configuration.
 type Config struct {
-	XMPP  XMPP  `toml:"xmpp"`
-	HTTP  HTTP  `toml:"http"`
-	Store Store `toml:"store"`
-	Auth  Auth  `toml:"auth"`
-	Log   Log   `toml:"log"`
+	XMPP    XMPP    `toml:"xmpp"`
+	HTTP    HTTP    `toml:"http"`
+	Store   Store   `toml:"store"`
+	Auth    Auth    `toml:"auth"`
+	Log     Log     `toml:"log"`
+	Metrics Metrics `toml:"metrics"`
+	Status  Status  `toml:"status"`
 
 	Limits Limits `toml:"limits"`
 	TLS    TLS    `toml:"tls"`
@@ -104,6 +106,18 @@ type Log struct {
 	Format string `toml:"format" env:"XMPPREST_LOG_FORMAT"`
 }
 
+// Metrics configures /metrics (Prometheus).
+type Metrics struct {
+	// Access is off, public or admin (admin API credentials).
+	Access string `toml:"access" env:"XMPPREST_METRICS_ACCESS"`
+}
+
+// Status configures the status page at /.
+type Status struct {
+	// Access is off, public or admin (admin API credentials).
+	Access string `toml:"access" env:"XMPPREST_STATUS_ACCESS"`
+}
+
 // Duration is a time.Duration written as a Go duration string ("5s").
 type Duration struct{ time.Duration }
 
@@ -136,9 +150,11 @@ func Default() Config {
 			RequestTimeout:  Duration{30 * time.Second},
 			ShutdownTimeout: Duration{15 * time.Second},
 		},
-		Store: Store{Path: "xmpprest.db"},
-		Auth:  Auth{BasicCacheTTL: Duration{time.Minute}},
-		Log:   Log{Level: "info", Format: "text"},
+		Store:   Store{Path: "xmpprest.db"},
+		Auth:    Auth{BasicCacheTTL: Duration{time.Minute}},
+		Log:     Log{Level: "info", Format: "text"},
+		Metrics: Metrics{Access: "admin"},
+		Status:  Status{Access: "admin"},
 
 		Limits:   defaultLimits(),
 		SparkWeb: defaultSparkWeb(),
@@ -362,6 +378,13 @@ func (c Config) Validate() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("log.format: %q: want text or json", c.Log.Format)
+	}
+	for key, v := range map[string]string{"metrics.access": c.Metrics.Access, "status.access": c.Status.Access} {
+		switch v {
+		case "off", "public", "admin":
+		default:
+			return fmt.Errorf("%s: %q: want off, public or admin", key, v)
+		}
 	}
 	return nil
 }

@@ -14,18 +14,24 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/gorilla/mux"
 	"mellium.im/xmpp/jid"
 
 	"xmpprest/adhoc"
 	"xmpprest/cmd/internal/config"
+	"xmpprest/cmd/internal/status"
 	"xmpprest/component"
 	"xmpprest/component/c2s"
 	"xmpprest/component/fault"
 	"xmpprest/component/usersession"
 	"xmpprest/httpapi"
+	"xmpprest/httpapi/openapi"
 	"xmpprest/httpapi/ops"
 	"xmpprest/store"
 )
+
+// Version is the binary's version, for the API documents.
+var Version = "dev"
 
 // Daemon is a running xmpprest.
 type Daemon struct {
@@ -108,8 +114,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		RetryAfter:     d.Link.RetryAfter,
 		Idempotency:    d.idempotency(ctx),
 		Logins:         logins,
+		MetricsAccess:  httpapi.Access(cfg.Metrics.Access),
 	})
-	registerDialects(router, d.Ops, auth, d.PublicURL)
+	d.mountRoutes(router, auth)
 	if err := d.startSparkWeb(router); err != nil {
 		d.Link.Close()
 		d.Store.Close()
@@ -142,6 +149,15 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 	go func() { d.served <- d.srv.Serve(d.listener) }()
 	log.Info("serving HTTP", "address", d.listener.Addr().String())
 	return d, nil
+}
+
+// mountRoutes adds every dialect, the API documents and the status page
+// to router.
+func (d *Daemon) mountRoutes(router *mux.Router, auth *httpapi.AdminAuth) {
+	registerDialects(router, d.Ops, auth, d.PublicURL)
+	(&openapi.Docs{Version: Version}).Register(router)
+	status.Register(router, status.Options{Link: d.Link, Ops: d.Ops, Address: d.cfg.XMPP.Address,
+		Access: httpapi.Access(d.cfg.Status.Access), Auth: auth})
 }
 
 // Addr is the address the HTTP server listens on.

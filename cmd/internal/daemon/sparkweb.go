@@ -8,6 +8,7 @@ import (
 	"github.com/gorilla/mux"
 
 	"xmpprest/component/usersession"
+	"xmpprest/httpapi"
 	"xmpprest/httpapi/sparkweb"
 	"xmpprest/httpapi/userops"
 )
@@ -50,7 +51,9 @@ func (d *Daemon) startSparkWeb(r *mux.Router) error {
 			ChallengeTTL:      sw.ChallengeTTL.Duration,
 		},
 	}
-	sparkweb.Dialect(svc, sparkweb.Options{Heartbeat: sw.Heartbeat.Duration}).Mount(r)
+	dialect := sparkweb.Dialect(svc, sparkweb.Options{Heartbeat: sw.Heartbeat.Duration})
+	dialect.Credentials = httpapi.CredentialsUserToken
+	dialect.Mount(r)
 	d.sweepStop = make(chan struct{})
 	go d.sweepTokens(sw.TokenIdle.Duration)
 	return nil

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -47,18 +46,7 @@ func kinds(t *testing.T, f func(t *testing.T, kind xmppserver.Kind)) {
 
 // configFor returns an xmpprest configuration attached to s.
 func configFor(t *testing.T, s *xmppserver.Server) config.Config {
-	cfg := config.Default()
-	cfg.XMPP.Address = s.ComponentAddr
-	cfg.XMPP.JID = s.ComponentJID
-	cfg.XMPP.Secret = s.Secret
-	cfg.XMPP.Hosts = s.Hosts
-	cfg.XMPP.C2SAddress = s.C2SAddr
-	cfg.XMPP.C2STLS = "none"
-	cfg.XMPP.Timeout.Duration = 5 * time.Second
-	cfg.XMPP.ReconnectMax.Duration = time.Second
-	cfg.HTTP.Listen = "127.0.0.1:0"
-	cfg.Store.Path = filepath.Join(t.TempDir(), "xmpprest.db")
-	cfg.Auth.Secret = apiSecret
+	cfg := daemon.TestServerConfig(s, t.TempDir(), apiSecret)
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
@@ -89,9 +77,14 @@ func attach(t *testing.T, s *xmppserver.Server) *env {
 
 // attachConfig starts xmpprest with cfg attached to s.
 func attachConfig(t *testing.T, s *xmppserver.Server, cfg config.Config) *env {
+	return attachWith(t, s, cfg, testLogger(t))
+}
+
+// attachWith starts xmpprest with cfg and log, attached to s.
+func attachWith(t *testing.T, s *xmppserver.Server, cfg config.Config, log *slog.Logger) *env {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
-	d, err := daemon.Start(ctx, cfg, testLogger(t))
+	d, err := daemon.Start(ctx, cfg, log)
 	if err != nil {
 		t.Fatalf("start xmpprest: %v", err)
 	}

@@ -152,3 +152,23 @@ func atoi(s string) int {
 	}
 	return n
 }
+
+// TestSparkWebShutdownEndsStreams: a graceful shutdown does not wait for
+// open event streams; it ends them and the users' sessions.
+func TestSparkWebShutdownEndsStreams(t *testing.T) {
+	e := startSparkWeb(t, xmppserver.Prosody)
+	e.account("gina", "gina-pw")
+	events := e.openEvents(e.signIn("gina", "gina-pw"), "")
+	events.wait("heartbeat", nil)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	// A stream that held the server up would make Shutdown fail at ctx's
+	// deadline.
+	if err := e.D.Shutdown(ctx); err != nil {
+		t.Fatalf("shutdown with an open event stream: %v", err)
+	}
+	events.waitEnd()
+	if n := e.D.Sessions.Count(); n != 0 {
+		t.Fatalf("%d user sessions left after shutdown", n)
+	}
+}

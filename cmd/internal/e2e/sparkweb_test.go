@@ -73,6 +73,20 @@ func TestSparkWebChat(t *testing.T) {
 			t.Fatalf("chat event %+v", got)
 		}
 
+		// What the user sends from another device shows too (carbons).
+		phone, err := c2stest.Login(ctx, e.c2sOpts(), alice, "alice-pw", "phone")
+		if err != nil {
+			t.Fatal(err)
+		}
+		phone.SendPresence(ctx)
+		if err := phone.SendMessage(ctx, bob, "from my phone"); err != nil {
+			t.Fatal(err)
+		}
+		events.wait("chatapi.chat", func(d map[string]string) bool {
+			return d["body"] == "from my phone" && d["carbon"] == "sent"
+		})
+		phone.Close()
+
 		// A message posted through the API arrives at the other client.
 		var posted struct{ ID string }
 		e.swJSON("POST", "/chat/message/"+bob.String(), token, "hello bob", &posted)
@@ -92,6 +106,8 @@ func TestSparkWebChat(t *testing.T) {
 		e.wantStatus(http.StatusBadRequest, "POST", "/presence?show=sleeping", token, "")
 		e.wantStatus(http.StatusBadRequest, "GET", "/chat/messages?start=yesterday", token, "")
 		e.wantStatus(http.StatusBadRequest, "POST", "/roster", token, `{"jid": "bob@"`)
+		e.wantStatus(http.StatusNotFound, "POST", "/chat/message/nobody", token, "hello?")
+		e.wantStatus(http.StatusNotFound, "POST", "/roster", token, `{"jid": "nobody"}`)
 
 		// Roster: bob asks first, alice adds him (approving and asking back).
 		b.SendRaw(ctx, fmt.Sprintf("<presence to='%s' type='subscribe'/>", alice))
@@ -126,6 +142,10 @@ func TestSparkWebChat(t *testing.T) {
 		e.swJSON("GET", "/presence/"+bob.String(), token, "", &pres)
 		if pres.Show != "available" {
 			t.Fatalf("bob's presence %+v", pres)
+		}
+		e.swJSON("GET", "/presence/alice", token, "", &pres)
+		if pres.Show != "available" || pres.Username != alice.String() {
+			t.Fatalf("alice's own presence %+v", pres)
 		}
 		b.SendRaw(ctx, "<presence><show>away</show><status>lunch</status></presence>")
 		events.wait("chatapi.presence", func(d map[string]string) bool { return d["show"] == "away" && d["status"] == "lunch" })
@@ -189,6 +209,17 @@ func TestSparkWebChat(t *testing.T) {
 		if global.MaxMessageBytes != 64<<10 {
 			t.Fatalf("global config %+v", global)
 		}
+
+		// A room invitation arrives as a chatapi.muc event.
+		if st, body := e.do("POST", "/plugins/restapi/v1/chatrooms", "application/json", "", `{"roomName": "lounge", "persistent": "true"}`); st != http.StatusCreated {
+			t.Fatalf("create room: %d %s", st, body)
+		}
+		if st, body := e.do("POST", "/plugins/restapi/v1/chatrooms/lounge/invite/alice", "application/json", "", `{"reason": "come in"}`); st != http.StatusOK {
+			t.Fatalf("invite: %d %s", st, body)
+		}
+		events.wait("chatapi.muc", func(d map[string]string) bool {
+			return d["type"] == "invitationReceived" && d["room"] == "lounge" && d["reason"] == "come in"
+		})
 
 		// Registration, when allowed, creates the account and signs it in.
 		var reg struct{ Token string }
@@ -265,7 +296,8 @@ func TestSparkWebChat(t *testing.T) {
 		})
 		e.swJSON("POST", "/logout", token, "", nil)
 		nextPresence(t, b.Presences(), func(p c2stest.Presence) bool {
-			return strings.HasPrefix(p.From, alice.String()+"/") && p.Type == "unavailable"
+			// The session's resource is sparkweb-<random>.
+			return strings.HasPrefix(p.From, alice.String()+"/sparkweb-") && p.Type == "unavailable"
 		})
 		events.waitEnd()
 		e.wantStatus(http.StatusUnauthorized, "GET", "/user", token, "")
