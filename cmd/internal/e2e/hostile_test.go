@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
 	"sort"
@@ -401,11 +402,21 @@ func TestRouteWalkRefusesWrongCredentials(t *testing.T) {
 		}
 		walked++
 		path := fillTemplate(rt.Prefix + rt.Path)
+		// The admin dialect and the service's own operator routes (status,
+		// metrics, capabilities: no prefix) take the admin secret, the
+		// latter also as Bearer or Basic; the user and token dialects must
+		// refuse it.
 		wrongKind := map[string]string{"a user's token": tok.Token, "a user's Bearer token": "Bearer " + tok.Token}
-		if !strings.HasPrefix(rt.Prefix, "/plugins/restapi") {
+		kinds := creds
+		switch {
+		case rt.Prefix == "":
+			kinds = maps.Clone(creds)
+			delete(kinds, "secret as a bearer token")
+			delete(kinds, "secret as Basic")
+		case !strings.HasPrefix(rt.Prefix, "/plugins/restapi"):
 			wrongKind = map[string]string{"the admin secret": apiSecret}
 		}
-		for kind, h := range merged(creds, wrongKind) {
+		for kind, h := range merged(kinds, wrongKind) {
 			headers := map[string]string{"Content-Type": "application/json"}
 			if h != "" {
 				headers["Authorization"] = h
