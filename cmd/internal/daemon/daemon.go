@@ -27,6 +27,7 @@ import (
 	"xmpprest/httpapi"
 	"xmpprest/httpapi/openapi"
 	"xmpprest/httpapi/ops"
+	"xmpprest/httpapi/userops"
 	"xmpprest/store"
 )
 
@@ -47,6 +48,8 @@ type Daemon struct {
 
 	sweepStop    chan struct{}
 	sparkWebOnce sync.Once
+	// push sends Web Push notifications (SparkWeb), when on.
+	push *userops.Pusher
 
 	// Conns is the HTTP listener with its connection caps.
 	Conns *httpapi.LimitListener
