@@ -290,6 +290,9 @@ func (c *Client) UserRoster(ctx context.Context, user jid.JID) ([]RosterItem, er
 	if err != nil {
 		return nil, about(err, user)
 	}
+	if reply.Form == nil {
+		return nil, fault.New(fault.BadGateway, "command %s on %s completed without the roster form", NodeGetUserRoster, host(user))
+	}
 	var text strings.Builder
 	for _, fl := range reply.Form.Fields {
 		if fl.Var == "FORM_TYPE" || fl.Var == "accountjid" || fl.Var == "accountjids" {

@@ -74,7 +74,7 @@ func (d DiscoInfo) HasIdentity(category, typ string) bool {
 func (l *Link) DiscoItems(ctx context.Context, to jid.JID, node string) ([]DiscoItem, error) {
 	c := l.current()
 	if c == nil {
-		return nil, ErrNotConnected
+		return nil, l.notConnected()
 	}
 	return l.discoItems(ctx, c, to, node)
 }
@@ -89,7 +89,7 @@ func (l *Link) discoItems(ctx context.Context, c *conn, to jid.JID, node string)
 func (l *Link) DiscoInfo(ctx context.Context, to jid.JID, node string) (DiscoInfo, error) {
 	c := l.current()
 	if c == nil {
-		return DiscoInfo{}, ErrNotConnected
+		return DiscoInfo{}, l.notConnected()
 	}
 	return l.discoInfo(ctx, c, to, node)
 }
@@ -113,7 +113,7 @@ func (l *Link) discoInfo(ctx context.Context, c *conn, to jid.JID, node string) 
 func (l *Link) Ping(ctx context.Context, to jid.JID) error {
 	c := l.current()
 	if c == nil {
-		return ErrNotConnected
+		return l.notConnected()
 	}
 	return l.ping(ctx, c, to)
 }

@@ -6,7 +6,10 @@
 // (XEP-0050) of each host, the XEP-0356 privileges, and the MUC service.
 //
 // Every outgoing stanza carries an explicit from (ejabberd ends the stream
-// with improper-addressing otherwise). Calls in flight when the link drops
-// fail at once with an error of kind fault.Unavailable; calls made while it is
-// down fail before anything is sent.
+// with improper-addressing otherwise). Calls made while the link is down fail
+// before anything is sent, with fault.Unavailable carrying a RetryAfter (the
+// reconnect backoff): safe to retry. Calls in flight when the link drops fail
+// at once: a read with fault.Unavailable, a change (IQ set, message) with
+// fault.OutcomeUnknown (a Timeout marked MaybeApplied), because the server
+// may have received it.
 package component

@@ -48,7 +48,7 @@ func (l *Link) Do(ctx context.Context, iq IQ, result any) error {
 	c := l.current()
 	if c == nil {
 		metrics.ObserveIQ("any", "unavailable", time.Now())
-		return ErrNotConnected
+		return l.notConnected()
 	}
 	return l.do(ctx, c, iq, result)
 }
@@ -77,9 +77,12 @@ func (l *Link) do(ctx context.Context, c *conn, iq IQ, result any) (err error) {
 	if len(body) == 0 {
 		r = xmlstream.MultiReader()
 	}
+	if c.ctx.Err() != nil {
+		return l.notConnected() // the stream ended before anything was written
+	}
 	resp, err := c.s.SendIQElement(sctx, r, head)
 	if err != nil {
-		return l.sendFailure(ctx, sctx, c, "IQ to "+iq.To.String(), err)
+		return l.sendFailure(ctx, sctx, c, "IQ to "+iq.To.String(), iq.Type == stanza.SetIQ, err)
 	}
 	defer resp.Close()
 	return DecodeReply(resp, result)
@@ -122,19 +125,32 @@ func SendContext(ctx, streamCtx context.Context, timeout time.Duration) (sctx co
 // sendFailure classifies a failed send or wait. A write that failed for
 // another reason than the context leaves the stream's writer unusable, so
 // the connection is closed and the link reconnects at once.
-func (l *Link) sendFailure(ctx, sctx context.Context, c *conn, what string, err error) error {
-	if c.ctx.Err() != nil {
-		return ErrNotConnected
+//
+// Once a stanza has been handed to the stream, the server may have received
+// it, whatever broke afterwards. A request that changes something (an IQ
+// set, a message) is then reported as fault.OutcomeUnknown (504: it may
+// have been applied), never as "not connected" (503: safe to retry), which
+// is kept for what cannot have changed anything: reads, and calls made
+// while the link was already down.
+func (l *Link) sendFailure(ctx, sctx context.Context, c *conn, what string, changes bool, err error) error {
+	linkBroke := c.ctx.Err() != nil
+	if !linkBroke && ctx.Err() == nil && sctx.Err() == nil {
+		l.log.Warn("write to the XMPP server failed; reconnecting", "err", err)
+		c.s.Conn().Close()
+		linkBroke = true
 	}
-	if ctx.Err() != nil || sctx.Err() != nil {
-		if ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			return ctx.Err() // the caller gave up
-		}
-		return fault.Wrap(fault.Timeout, err, "the XMPP server did not answer the %s in time", what)
+	if !linkBroke && ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		return ctx.Err() // the caller gave up
 	}
-	l.log.Warn("write to the XMPP server failed; reconnecting", "err", err)
-	c.s.Conn().Close()
-	return fault.Wrap(fault.Unavailable, err, "send %s", what)
+	switch {
+	case linkBroke && changes:
+		return fault.OutcomeUnknown(err, "the link to the XMPP server broke while the %s was under way", what)
+	case linkBroke:
+		return l.notConnected()
+	case changes:
+		return fault.OutcomeUnknown(err, "the XMPP server did not answer the %s in time", what)
+	}
+	return fault.Wrap(fault.Timeout, err, "the XMPP server did not answer the %s in time", what)
 }
 
 // DecodeReply reads a reply IQ: an error reply becomes a classified error,

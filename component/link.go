@@ -69,6 +69,9 @@ type Link struct {
 	listeners   map[*Listener]struct{}
 
 	inFlight atomic.Int64
+	// retryAt is when the next connection attempt starts (Unix ns), while
+	// the link is down.
+	retryAt atomic.Int64
 
 	stop    context.CancelFunc
 	done    chan struct{}
@@ -168,6 +171,7 @@ func (l *Link) run(ctx context.Context, c *conn) {
 		}
 		wait := jitter(backoff)
 		backoff = min(backoff*2, l.cfg.ReconnectMax)
+		l.retryAt.Store(time.Now().Add(wait).UnixNano())
 		select {
 		case <-ctx.Done():
 			return
@@ -292,6 +296,27 @@ func (l *Link) current() *conn {
 	l.mu.RLock()
 	defer l.mu.RUnlock()
 	return l.cur
+}
+
+// RetryAfter is how long a caller refused with ErrNotConnected should wait
+// before trying again: until the next connection attempt plus the time one
+// attempt may take, in whole seconds, at least one.
+func (l *Link) RetryAfter() time.Duration {
+	d := time.Second
+	if !l.Up() {
+		if until := time.Until(time.Unix(0, l.retryAt.Load())); until > 0 {
+			d = until
+		}
+		d += min(l.cfg.Timeout, 2*time.Second)
+	}
+	return max(time.Second, d.Round(time.Second))
+}
+
+// notConnected is ErrNotConnected carrying when to try again.
+func (l *Link) notConnected() error {
+	e := *ErrNotConnected
+	e.RetryAfter = l.RetryAfter()
+	return &e
 }
 
 // Up reports whether the link is attached and its capabilities discovered.

@@ -31,7 +31,7 @@ type Stanza struct {
 func (l *Link) Send(ctx context.Context, st Stanza) error {
 	c := l.current()
 	if c == nil {
-		return ErrNotConnected
+		return l.notConnected()
 	}
 	if st.Name != "message" && st.Name != "presence" {
 		return fault.New(fault.Internal, "component.Send: %q is not a message or presence", st.Name)
@@ -62,8 +62,11 @@ func (l *Link) Send(ctx context.Context, st Stanza) error {
 	}
 	sctx, release := l.streamContext(ctx, c)
 	defer release()
+	if c.ctx.Err() != nil {
+		return l.notConnected() // the stream ended before anything was written
+	}
 	if err := c.s.SendElement(sctx, r, start); err != nil {
-		return l.sendFailure(ctx, sctx, c, st.Name+" to "+st.To.String(), err)
+		return l.sendFailure(ctx, sctx, c, st.Name+" to "+st.To.String(), true, err)
 	}
 	return nil
 }

@@ -80,14 +80,18 @@ type AdminAuth struct {
 	Admins   []string
 	Check    PasswordChecker
 	CacheTTL time.Duration
+	// Limiter, when set, caps the failed attempts per client address and
+	// per account (see Authenticate).
+	Limiter *LoginLimiter
 
 	mu    sync.Mutex
 	cache map[[32]byte]time.Time
 }
 
-// Authenticate returns the caller of r, ErrUnauthorized, or another error
-// when the credentials could not be checked (the XMPP server is down).
-func (a *AdminAuth) Authenticate(r *http.Request) (Principal, error) {
+// authenticate returns the caller of r, ErrUnauthorized, or another error
+// when the credentials could not be checked (the XMPP server is down). See
+// Authenticate for the limit on failed attempts.
+func (a *AdminAuth) authenticate(r *http.Request) (Principal, error) {
 	h := r.Header.Get("Authorization")
 	if h == "" {
 		return Principal{}, ErrUnauthorized
@@ -176,6 +180,7 @@ func (a *AdminAuth) Middleware(unauthorized func(http.ResponseWriter, *http.Requ
 			case errors.Is(err, ErrUnauthorized):
 				unauthorized(w, r)
 			default:
+				setRetryAfterOf(w, err)
 				unavailable(w, r, err)
 			}
 		})

@@ -66,11 +66,14 @@ func BodyFormat(r *http.Request, formats ...string) (string, error) {
 // ReadBody reads the whole request body. A body over the router's limit is
 // a fault.TooLarge; an empty one a fault.BadRequest when required.
 func ReadBody(r *http.Request, required bool) ([]byte, error) {
+	if limit, ok := r.Context().Value(bodyLimitKey).(int64); ok && r.ContentLength > limit {
+		return nil, errTooLarge(limit)
+	}
 	body, err := io.ReadAll(r.Body)
 	if err != nil {
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
-			return nil, fault.New(fault.TooLarge, "the request body is larger than the limit of %d bytes", tooBig.Limit)
+			return nil, errTooLarge(tooBig.Limit)
 		}
 		return nil, fault.Wrap(fault.BadRequest, err, "could not read the request body")
 	}
@@ -106,6 +109,9 @@ func DecodeBody(r *http.Request, v any, formats ...string) error {
 func DecodeJSON(body []byte, v any) error {
 	if !utf8.Valid(body) {
 		return fault.New(fault.BadRequest, "the JSON body is not valid UTF-8")
+	}
+	if string(bytes.TrimSpace(body)) == "null" {
+		return fault.New(fault.BadRequest, "the JSON body is null: send the entity")
 	}
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(v); err != nil {
@@ -152,7 +158,14 @@ func jsonFault(err error) error {
 // DecodeXML decodes the root element of body into v (strict parsing, no
 // external entities: encoding/xml expands none). Anything but whitespace,
 // comments or processing instructions after the root element is refused.
+//
+// The entities of the dialects are in no XML namespace: an element in one
+// (<x:user xmlns:x="urn:evil">) is refused rather than read by its local
+// name.
 func DecodeXML(body []byte, v any) error {
+	if err := refuseNamespaces(body); err != nil {
+		return err
+	}
 	dec := xml.NewDecoder(bytes.NewReader(body))
 	dec.Strict = true
 	if err := dec.Decode(v); err != nil {
@@ -174,6 +187,24 @@ func DecodeXML(body []byte, v any) error {
 		case xml.Comment, xml.ProcInst:
 		default:
 			return fault.New(fault.BadRequest, "malformed XML body: more than one root element")
+		}
+	}
+}
+
+// refuseNamespaces refuses an XML body with an element in a namespace.
+func refuseNamespaces(body []byte) error {
+	dec := xml.NewDecoder(bytes.NewReader(body))
+	dec.Strict = true
+	for {
+		tok, err := dec.Token()
+		if err == io.EOF {
+			return nil
+		}
+		if err != nil {
+			return xmlFault(err)
+		}
+		if start, ok := tok.(xml.StartElement); ok && start.Name.Space != "" {
+			return fault.New(fault.BadRequest, "unexpected XML body: element <%s> is in namespace %q; send the entity without a namespace", start.Name.Local, start.Name.Space)
 		}
 	}
 }

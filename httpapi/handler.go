@@ -71,6 +71,9 @@ type Dialect struct {
 // routes are mounted on a subrouter of Prefix, which Mount returns so that
 // routes not yet declared can be added to it; otherwise it returns r.
 func (d Dialect) Mount(r *mux.Router) *mux.Router {
+	if d.Errors != nil && d.Prefix != "" {
+		dialectErrors.Store(d.Prefix, d.Errors)
+	}
 	target, prefix := r, d.Prefix
 	if d.NotFound != nil || d.MethodNotAllowed != nil {
 		target, prefix = r.PathPrefix(d.Prefix).Subrouter(), ""
@@ -105,6 +108,7 @@ func (d Dialect) Mount(r *mux.Router) *mux.Router {
 func (d Dialect) Serve(h Handler) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		if err := h(w, r); err != nil {
+			setRetryAfterOf(w, err)
 			d.Errors(w, r, err)
 		}
 	}
@@ -160,6 +164,20 @@ func withTimeout(d time.Duration) func(http.Handler) http.Handler {
 			next.ServeHTTP(w, r.WithContext(ctx))
 		})
 	}
+}
+
+// withStreamDeadlines lifts the server's read and write timeouts for a
+// route declared as streaming: an event stream lives as long as its client
+// listens. Every other route keeps them.
+func withStreamDeadlines(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if Streams(r) {
+			rc := http.NewResponseController(w)
+			rc.SetReadDeadline(time.Time{})
+			rc.SetWriteDeadline(time.Time{})
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
 // loggedPath is the request's path as the access log shows it: escaped,

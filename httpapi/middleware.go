@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"xmpprest/component"
+	"xmpprest/component/fault"
 )
 
 type ctxKey int
@@ -21,6 +22,8 @@ const (
 	requestIDKey ctxKey = iota
 	principalKey
 	logSlotKey
+	bodyLimitKey
+	loginLimiterKey
 )
 
 // logSlot is where authentication, deeper in the chain and on a derived
@@ -158,17 +161,21 @@ func withRecovery(log *slog.Logger) func(http.Handler) http.Handler {
 	}
 }
 
-// withBodyLimit refuses request bodies larger than limit bytes (readers get
-// an *http.MaxBytesError).
+// withBodyLimit bounds request bodies to limit bytes (readers get an
+// *http.MaxBytesError). It answers nothing itself: ReadBody reports a body
+// over the limit, announced by Content-Length or found while reading a
+// chunked one, as fault.TooLarge, which each dialect writes as a 413 in its
+// own error shape.
 func withBodyLimit(limit int64) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			if r.ContentLength > limit {
-				WriteJSON(w, http.StatusRequestEntityTooLarge, map[string]string{"error": "request body too large"})
-				return
-			}
 			r.Body = http.MaxBytesReader(w, r.Body, limit)
-			next.ServeHTTP(w, r)
+			next.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), bodyLimitKey, limit)))
 		})
 	}
+}
+
+// errTooLarge is the fault of a body over limit bytes.
+func errTooLarge(limit int64) error {
+	return fault.New(fault.TooLarge, "the request body is larger than the limit of %d bytes", limit)
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/url"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/mux"
 
@@ -24,6 +25,15 @@ type Options struct {
 	Capabilities func() any
 	// Auth guards /capabilities.
 	Auth *AdminAuth
+	// RetryAfter tells a client answered 503 when to come back (the XMPP
+	// link's reconnect backoff); nil means one second.
+	RetryAfter func() time.Duration
+	// Idempotency keeps the answers of writes sent with an
+	// Idempotency-Key; nil serves such writes like any other.
+	Idempotency *Idempotency
+	// Logins limits failed logins of the token guards of every dialect
+	// (the admin guard has its own field, AdminAuth.Limiter).
+	Logins *LoginLimiter
 	// MetricsAccess says who may read /metrics; "" is AccessOff.
 	MetricsAccess Access
 }
@@ -37,9 +47,15 @@ func NewRouter(o Options) *mux.Router {
 	}
 	r := mux.NewRouter()
 	r.UseEncodedPath()
-	r.Use(withRequestID, withAccessLog(log), withMetrics, withRecovery(log),
-		withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout))
+	r.Use(withRequestID, withAccessLog(log), withMetrics, withRecovery(log), withRetryAfter(o.RetryAfter),
+		withStreamDeadlines, withBodyLimit(o.MaxBodyBytes), withTimeout(o.RequestTimeout), o.Idempotency.middleware, withLoginLimiter(o.Logins))
+	root := r
 	r.NotFoundHandler = withRequestID(withMetrics(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if allow := AllowedMethods(root, r); len(allow) > 0 {
+			SetAllow(w.Header(), allow)
+			WriteJSON(w, http.StatusMethodNotAllowed, map[string]string{"error": r.Method + " is not served at " + r.URL.Path})
+			return
+		}
 		WriteJSON(w, http.StatusNotFound, map[string]string{"error": "no such endpoint: " + r.URL.Path})
 	})))
 
@@ -57,6 +73,9 @@ func PathVar(r *http.Request, name string) (string, error) {
 	v, err := url.PathUnescape(raw)
 	if err != nil {
 		return "", fault.New(fault.BadRequest, "path parameter %s: bad percent-encoding %q", name, raw)
+	}
+	if !utf8.ValidString(v) {
+		return "", fault.New(fault.BadRequest, "path parameter %s: %q is not valid UTF-8 once decoded", name, raw)
 	}
 	return v, nil
 }

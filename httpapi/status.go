@@ -24,6 +24,8 @@ func StatusOf(k fault.Kind) int {
 		return http.StatusNotImplemented
 	case fault.TooLarge:
 		return http.StatusRequestEntityTooLarge
+	case fault.Throttled:
+		return http.StatusTooManyRequests
 	case fault.Unavailable:
 		return http.StatusServiceUnavailable
 	case fault.Timeout:

@@ -39,9 +39,16 @@ func (t TokenAuth) Middleware(unauthorized, fail ErrorWriter) mux.MiddlewareFunc
 				unauthorized(w, r, ErrUnauthorized)
 				return
 			}
+			logins, addr := loginLimiterOf(r), ClientAddress(r)
+			if err := logins.Check(addr, name); err != nil {
+				setRetryAfterOf(w, err)
+				fail(w, r, err)
+				return
+			}
 			a, err := t.Lookup(r.Context(), secret, name, t.Scope)
 			switch {
 			case errors.Is(err, ops.ErrBadToken):
+				logins.Failed(addr, name)
 				unauthorized(w, r, err)
 				return
 			case err != nil:

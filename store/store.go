@@ -35,7 +35,14 @@ type Store struct {
 // and reaches the disk at the next checkpoint, without an fsync of its own),
 // a busy timeout, foreign keys on and a per-connection cache of prepared
 // statements, and applies any migrations it has not seen yet.
+//
+// A database it creates is readable by its owner only (0600, and SQLite
+// gives its -wal and -shm files the same mode), in a folder made 0700 when
+// the folder is missing too: it holds the audit log and property values.
 func Open(ctx context.Context, path string) (*Store, error) {
+	if err := createPrivate(path); err != nil {
+		return nil, err
+	}
 	q := url.Values{}
 	q.Set("_journal_mode", "WAL")
 	q.Set("_busy_timeout", "5000")

@@ -9,6 +9,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"time"
 )
 
 // Kind is the class of a failure.
@@ -29,6 +30,7 @@ const (
 	Denied            // the caller's credentials do not allow this (scope)
 	Refused           // the XMPP server refuses this change on its merits (e.g. a room's last owner)
 	TooLarge          // the request (its body) is larger than the limit
+	Throttled         // too many attempts (failed logins): wait RetryAfter
 )
 
 var kindNames = [...]string{
@@ -44,6 +46,7 @@ var kindNames = [...]string{
 	Denied:       "denied",
 	Refused:      "refused",
 	TooLarge:     "too large",
+	Throttled:    "too many attempts",
 }
 
 // String names the kind in words.
@@ -64,6 +67,15 @@ type Error struct {
 	Resource string
 	// Err is the underlying cause, if any.
 	Err error
+	// RetryAfter, when not zero, is how long the caller should wait before
+	// trying again (a link that reconnects); dialects send it as the
+	// Retry-After header.
+	RetryAfter time.Duration
+	// MaybeApplied marks a change that was sent to the XMPP server whose
+	// outcome is unknown (the link broke or the server fell silent before
+	// the answer): it may have been applied. It is never set on a failure
+	// that is known to have changed nothing.
+	MaybeApplied bool
 }
 
 // Error returns the message, with the cause appended when there is one.
@@ -131,4 +143,38 @@ func Message(err error) string {
 func (e *Error) Is(target error) bool {
 	t, ok := target.(*Error)
 	return ok && t.Kind == e.Kind && t.Message == e.Message
+}
+
+// RetryAfterOf returns the RetryAfter of the first *Error in err's chain
+// that has one, or 0.
+func RetryAfterOf(err error) time.Duration {
+	for err != nil {
+		if fe, ok := err.(*Error); ok && fe.RetryAfter > 0 {
+			return fe.RetryAfter
+		}
+		err = errors.Unwrap(err)
+	}
+	return 0
+}
+
+// MaybeApplied reports whether err says that a change was sent and may have
+// been applied although no success was seen (see Error.MaybeApplied).
+func MaybeApplied(err error) bool {
+	for err != nil {
+		if fe, ok := err.(*Error); ok && fe.MaybeApplied {
+			return true
+		}
+		err = errors.Unwrap(err)
+	}
+	return false
+}
+
+// OutcomeUnknown returns the failure of a change that was sent to the XMPP
+// server without an answer: a Timeout (504 in every dialect) whose message
+// says the change may have been applied, so the caller checks before
+// retrying or retries with the same Idempotency-Key.
+func OutcomeUnknown(cause error, format string, args ...any) *Error {
+	msg := fmt.Sprintf(format, args...) +
+		": the change may have been applied; check its effect before retrying, or retry with the same Idempotency-Key"
+	return &Error{Kind: Timeout, Message: msg, Err: cause, MaybeApplied: true}
 }

@@ -304,7 +304,12 @@ func Apply(form *Form, info Info, s Settings) (*Form, []NotApplied, error) {
 			// "none" means the service's maximum.
 			sub.set(fieldMaxUsers, "none")
 		case form.Has(fieldMaxUsers):
-			sub.set(fieldMaxUsers, strconv.Itoa(*s.MaxUsers))
+			f, _ := form.Field(fieldMaxUsers)
+			value, note := maxUsersChoice(f, *s.MaxUsers)
+			sub.set(fieldMaxUsers, value)
+			if note != "" {
+				skipped = append(skipped, NotApplied{Setting: SettingMaxUsers, Reason: note})
+			}
 		case *s.MaxUsers != 0:
 			skip(SettingMaxUsers, *s.MaxUsers)
 		}

@@ -11,6 +11,7 @@ const (
 	EventPresence = "chatapi.presence" // a presence broadcast or subscription request
 	EventMUC      = "chatapi.muc"      // a groupchat message or a room invitation
 	EventXMPP     = "chatapi.xmpp"     // every stanza received, raw (base64 XML)
+	EventPubSub   = "chatapi.pubsub"   // an item published or retracted on a node the user follows
 )
 
 // Event is one item of a user's event stream.

@@ -4,6 +4,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"encoding/xml"
+	"strings"
 
 	"mellium.im/xmlstream"
 	"mellium.im/xmpp/jid"
@@ -47,6 +48,25 @@ type PresenceEvent struct {
 	Status string `json:"status,omitempty"`
 }
 
+// SubjectEvent is the chatapi.muc payload of a room's subject change.
+type SubjectEvent struct {
+	Type    string `json:"type"` // subject
+	From    string `json:"from"`
+	To      string `json:"to"`
+	Subject string `json:"subject"`
+}
+
+// RoomPresenceEvent is the chatapi.muc payload of an occupant entering
+// (type presence) or leaving (unavailable) a room the user is in.
+type RoomPresenceEvent struct {
+	Type        string `json:"type"`
+	From        string `json:"from"` // room@service/nick
+	To          string `json:"to"`
+	Role        string `json:"role,omitempty"`
+	Affiliation string `json:"affiliation,omitempty"`
+	JID         string `json:"jid,omitempty"`
+}
+
 // RawEvent is the payload of chatapi.xmpp: the stanza as base64 XML.
 type RawEvent struct {
 	XMPP string `json:"xmpp"`
@@ -59,11 +79,37 @@ type inMessage struct {
 	To       string            `xml:"to,attr"`
 	Type     string            `xml:"type,attr"`
 	Body     []string          `xml:"jabber:client body"`
+	Subject  []string          `xml:"jabber:client subject"`
 	Received *carbon           `xml:"urn:xmpp:carbons:2 received"`
 	Sent     *carbon           `xml:"urn:xmpp:carbons:2 sent"`
 	Result   *mamResult        `xml:"urn:xmpp:mam:2 result"`
 	MUCUser  *mucUser          `xml:"http://jabber.org/protocol/muc#user x"`
 	Direct   *directInvitation `xml:"jabber:x:conference x"`
+	Event    *pubsubEvent      `xml:"http://jabber.org/protocol/pubsub#event event"`
+}
+
+type pubsubEvent struct {
+	Items struct {
+		Node  string `xml:"node,attr"`
+		Items []struct {
+			ID    string `xml:"id,attr"`
+			Inner string `xml:",innerxml"`
+		} `xml:"item"`
+		Retract []struct {
+			ID string `xml:"id,attr"`
+		} `xml:"retract"`
+	} `xml:"items"`
+}
+
+// PubSubEvent is the chatapi.pubsub payload of an item published (type
+// item) or retracted (retract) on a node the user follows, one event per
+// item.
+type PubSubEvent struct {
+	Type    string `json:"type"`
+	From    string `json:"from"` // the service, or the PEP owner's JID
+	Node    string `json:"node"`
+	ID      string `json:"id"`
+	Payload string `json:"payload,omitempty"` // the item's XML
 }
 
 type forwarded struct {
@@ -159,10 +205,8 @@ func (s *Session) onMessage(raw []byte) {
 	}
 	if m.Result != nil {
 		// Archive results belong to the query that asked for them; only
-		// the user's own archive may send them.
-		if s.fromSelf(m.From) {
-			s.archiveResult(m.Result)
-		}
+		// the archive it asked may send them.
+		s.archiveResult(m.From, m.Result)
 		return
 	}
 	s.publishRaw(raw)
@@ -179,7 +223,25 @@ func (s *Session) onMessage(raw []byte) {
 		return
 	}
 	body := first(msg.Body)
+	if ev := m.Event; ev != nil && copyOf == "" {
+		from := m.From
+		if from == "" {
+			from = s.user.String()
+		}
+		for _, it := range ev.Items.Items {
+			s.publish(EventPubSub, PubSubEvent{Type: "item", From: from, Node: ev.Items.Node, ID: it.ID, Payload: strings.TrimSpace(it.Inner)})
+		}
+		for _, it := range ev.Items.Retract {
+			s.publish(EventPubSub, PubSubEvent{Type: "retract", From: from, Node: ev.Items.Node, ID: it.ID})
+		}
+		return
+	}
 	switch {
+	case msg.Type == "groupchat" && body == "" && len(msg.Subject) > 0:
+		if from, err := jid.Parse(msg.From); err == nil {
+			s.roomSubject(from, msg.Subject[0])
+		}
+		s.publish(EventMUC, SubjectEvent{Type: "subject", From: msg.From, To: msg.To, Subject: msg.Subject[0]})
 	case msg.Type == "groupchat":
 		if body != "" {
 			s.publish(EventMUC, ChatEvent{Type: "groupchat", ID: msg.ID, From: msg.From, To: msg.To, Body: body, Carbon: copyOf})
@@ -201,7 +263,11 @@ func (s *Session) onMessage(raw []byte) {
 		if typ == "" {
 			typ = "normal"
 		}
-		s.publish(EventChat, ChatEvent{Type: typ, ID: msg.ID, From: msg.From, To: msg.To, Body: body, Carbon: copyOf})
+		ev := ChatEvent{Type: typ, ID: msg.ID, From: msg.From, To: msg.To, Body: body, Carbon: copyOf}
+		s.publish(EventChat, ev)
+		if copyOf == "" { // a carbon was seen on another device
+			s.unseen(ev)
+		}
 	}
 }
 
@@ -215,6 +281,22 @@ func (s *Session) onPresence(raw []byte) {
 		return
 	}
 	s.publishRaw(raw)
+	if s.onRoomPresence(from, p.Type, raw) {
+		if p.Type == "" || p.Type == "unavailable" {
+			ev := RoomPresenceEvent{Type: p.Type, From: p.From, To: p.To}
+			if ev.Type == "" {
+				ev.Type = "presence"
+			}
+			var x struct {
+				Item *mucItem `xml:"http://jabber.org/protocol/muc#user x>item"`
+			}
+			if xml.Unmarshal(raw, &x) == nil && x.Item != nil {
+				ev.Role, ev.Affiliation, ev.JID = x.Item.Role, x.Item.Affiliation, x.Item.JID
+			}
+			s.publish(EventMUC, ev)
+		}
+		return
+	}
 	ev := PresenceEvent{Type: p.Type, From: p.From, To: p.To, Show: p.Show, Status: first(p.Status)}
 	switch p.Type {
 	case "", "unavailable":
@@ -296,4 +378,21 @@ func (s *Session) onIQ(t xmlstream.TokenReadEncoder, start *xml.StartElement, ra
 	}
 	_, err = xmlstream.Copy(t, iq.Result(nil))
 	return err
+}
+
+// unseen hands a chat message to the OnUnseenChat hooks when no event
+// stream of the user is open.
+func (s *Session) unseen(ev ChatEvent) {
+	s.mu.Lock()
+	open := s.streams > 0
+	s.mu.Unlock()
+	if open || s.m == nil {
+		return
+	}
+	s.m.mu.Lock()
+	hooks := s.m.onUnseen
+	s.m.mu.Unlock()
+	for _, f := range hooks {
+		go f(s, ev)
+	}
 }

@@ -47,6 +47,8 @@ type Manager struct {
 	mu       sync.Mutex
 	sessions map[string]*Session
 	closed   bool
+	onStart  []func(*Session)
+	onUnseen []func(*Session, ChatEvent)
 
 	stop chan struct{}
 	wg   sync.WaitGroup
@@ -133,6 +135,42 @@ func (m *Manager) Open(ctx context.Context, user jid.JID, password string) (*Ses
 		s.Touch()
 		return s, nil
 	}
+}
+
+// OnStart registers f to be called (in a goroutine of its own) each time a
+// session has started, e.g. to publish what the user should find on their
+// account.
+func (m *Manager) OnStart(f func(*Session)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.onStart = append(m.onStart, f)
+}
+
+// OnUnseenChat registers f to be called (in a goroutine of its own) for
+// each chat message a user receives while none of their event streams is
+// open (to push it to their devices); carbons, seen on another of the
+// user's devices, are not handed over.
+func (m *Manager) OnUnseenChat(f func(*Session, ChatEvent)) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.onUnseen = append(m.onUnseen, f)
+}
+
+// Live returns the sessions that are up.
+func (m *Manager) Live() []*Session {
+	m.mu.Lock()
+	var all []*Session
+	for _, s := range m.sessions {
+		all = append(all, s)
+	}
+	m.mu.Unlock()
+	var out []*Session
+	for _, s := range all {
+		if m.Get(s.user) == s {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // Get returns the user's live session, or nil.
@@ -235,6 +273,12 @@ func (s *Session) start(ctx context.Context) error {
 	close(s.started)
 	s.m.log.Info("user session opened", "user", s.user.String())
 	go s.run(c)
+	s.m.mu.Lock()
+	hooks := s.m.onStart
+	s.m.mu.Unlock()
+	for _, f := range hooks {
+		go f(s)
+	}
 	return nil
 }
 

@@ -275,6 +275,9 @@ func (s *Session) SendSubscription(ctx context.Context, contact jid.JID, typ str
 
 // ArchiveQuery selects messages of the user's archive (XEP-0313).
 type ArchiveQuery struct {
+	// Room, when set, reads that chat room's archive instead of the
+	// user's own.
+	Room       jid.JID
 	With       jid.JID   // a conversation partner; zero: all
 	Start, End time.Time // zero: unbounded
 	// Max caps the number of messages; 0 means DefaultArchiveMax.
@@ -295,10 +298,13 @@ type ArchivedMessage struct {
 	From, To  string
 	Type      string
 	Body      string
+	Subject   string
 	Stamp     time.Time
 }
 
 type archiveQuery struct {
+	// from is the archive asked (a room), zero for the user's own.
+	from jid.JID
 	mu   sync.Mutex
 	msgs []ArchivedMessage
 	err  error
@@ -311,8 +317,8 @@ func (q *archiveQuery) fail(err error) {
 }
 
 // archiveResult records one result of a running query (called by the
-// handler).
-func (s *Session) archiveResult(r *mamResult) {
+// handler), when it comes from the archive the query asked.
+func (s *Session) archiveResult(from string, r *mamResult) {
 	s.mu.Lock()
 	q := s.archive[r.QueryID]
 	s.mu.Unlock()
@@ -320,7 +326,14 @@ func (s *Session) archiveResult(r *mamResult) {
 	if q == nil || m == nil {
 		return
 	}
-	am := ArchivedMessage{ArchiveID: r.ID, ID: m.ID, From: m.From, To: m.To, Type: m.Type, Body: first(m.Body)}
+	if q.from.String() == "" {
+		if !s.fromSelf(from) {
+			return
+		}
+	} else if f, err := jid.Parse(from); err != nil || !f.Bare().Equal(q.from) {
+		return
+	}
+	am := ArchivedMessage{ArchiveID: r.ID, ID: m.ID, From: m.From, To: m.To, Type: m.Type, Body: first(m.Body), Subject: first(m.Subject)}
 	if r.Forwarded.Delay != nil {
 		am.Stamp, _ = time.Parse(time.RFC3339Nano, r.Forwarded.Delay.Stamp)
 	}
@@ -375,7 +388,7 @@ func (s *Session) Archive(ctx context.Context, q ArchiveQuery) ([]ArchivedMessag
 	var out []ArchivedMessage
 	after := ""
 	for len(out) < max {
-		col := &archiveQuery{}
+		col := &archiveQuery{from: q.Room.Bare()}
 		qid := newID()
 		s.mu.Lock()
 		if s.archive == nil {
@@ -390,7 +403,7 @@ func (s *Session) Archive(ctx context.Context, q ArchiveQuery) ([]ArchivedMessag
 		x.Set.Max = min(archivePage, max-len(out))
 		x.Set.After = after
 		var fin mamFin
-		err := s.iq(ctx, stanza.IQ{ID: newID(), Type: stanza.SetIQ}, encode(x), &fin)
+		err := s.iq(ctx, stanza.IQ{ID: newID(), Type: stanza.SetIQ, To: q.Room.Bare()}, encode(x), &fin)
 		s.mu.Lock()
 		delete(s.archive, qid)
 		s.mu.Unlock()
@@ -402,6 +415,9 @@ func (s *Session) Archive(ctx context.Context, q ArchiveQuery) ([]ArchivedMessag
 		}
 		if err != nil {
 			if fault.Is(err, fault.NotSupported) {
+				if q.Room.String() != "" {
+					return nil, fault.Wrap(fault.NotSupported, err, "the chat service keeps no archive of %s (XEP-0313)", q.Room.Bare())
+				}
 				return nil, fault.Wrap(fault.NotSupported, err, "the XMPP server keeps no message archive for %s (XEP-0313)", s.user)
 			}
 			return nil, err

@@ -56,7 +56,9 @@ type Session struct {
 	archive  map[string]*archiveQuery // MAM queryid -> collector
 	// asking are the contacts whose subscription requests wait for the
 	// user's answer.
-	asking   map[string]bool
+	asking map[string]bool
+	// rooms are the chat rooms the user is in or joining, by bare JID.
+	rooms    map[string]*joinedRoom
 	stopOnce sync.Once
 }
 
@@ -224,7 +226,11 @@ func (s *Session) prepare(ctx context.Context, c *connection) error {
 	s.contacts = map[string]map[string]Presence{}
 	own := s.own
 	s.mu.Unlock()
-	return s.sendOn(ctx, c, presenceStanza(jid.JID{}, "", own.Show, own.Status))
+	if err := s.sendOn(ctx, c, presenceStanza(jid.JID{}, "", own.Show, own.Status)); err != nil {
+		return err
+	}
+	s.rejoinRooms(ctx, c)
+	return nil
 }
 
 // run keeps the session connected until it is asked to end or its

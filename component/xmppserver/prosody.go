@@ -35,7 +35,7 @@ var prosodyPluginDirs = []string{
 // ships (contrib/prosody) is added unless Options.WithoutContrib.
 var prosodyModules = []string{
 	"roster", "saslauth", "tls", "disco", "ping", "admin_adhoc", "announce",
-	"register", "vcard_legacy?", "mam", "carbons", "version", "invites?", "invites_adhoc?", "privilege",
+	"register", "vcard_legacy?", "mam", "carbons", "pep", "bookmarks?", "version", "invites?", "invites_adhoc?", "privilege",
 }
 
 type prosody struct{}

@@ -19,10 +19,12 @@ type configData struct {
 	PidFile, DataDir, CertDir string
 	C2SPort, ComponentPort    int
 	HTTPPort                  int      // 0 when there is no HTTP listener
+	FileSharePort             int      // the upload service's HTTP listener
 	Modules                   []string // Prosody global modules
 	PluginPaths               []string // Prosody module directories
 	MUCRights                 bool     // the component administers the chat services
 	AdminRights               bool     // the component is an admin and a privileged entity
+	WithoutUpload             bool     // no XEP-0363 service
 }
 
 func newConfigData(s *Server) configData {
@@ -34,8 +36,10 @@ func newConfigData(s *Server) configData {
 		C2SPort:       port(s.C2SAddr),
 		ComponentPort: port(s.ComponentAddr),
 		HTTPPort:      port(s.HTTPAPIAddr),
+		FileSharePort: port(s.FileShareAddr),
 		MUCRights:     !s.opts.WithoutMUCRights,
 		AdminRights:   !s.opts.WithoutAdminRights,
+		WithoutUpload: s.opts.WithoutUpload,
 	}
 }
 

@@ -84,6 +84,10 @@ type Options struct {
 	// certificate and component secret swapped in. Hosts and ComponentJID
 	// must be the samples' (the defaults). The samples require TLS on c2s.
 	FromSample bool
+	// WithoutUpload leaves out the XEP-0363 upload service (always so for
+	// an ejabberd with several hosts), to show how
+	// its absence is reported.
+	WithoutUpload bool
 	// Dir, when set, is the server's directory (config, certificates, data,
 	// logs) instead of a new temporary one: it is created when missing,
 	// reused as it is otherwise, and kept after Close, so accounts and
@@ -107,6 +111,17 @@ type Server struct {
 	// MUCService is the multi-user chat service of Hosts[0], e.g.
 	// "conference.example.org". Every host has a "conference." service.
 	MUCService string
+	// PubSubService is the publish-subscribe service (XEP-0060) of
+	// Hosts[0], e.g. "pubsub.example.org"; users also have PEP.
+	PubSubService string
+	// UploadService is the HTTP file upload service (XEP-0363) of Hosts[0],
+	// e.g. "upload.example.org" (Prosody's http_file_share, ejabberd's
+	// mod_http_upload), serving files at FileShareAddr; none with
+	// Options.WithoutUpload or FromSample.
+	UploadService string
+	// FileShareAddr is the "127.0.0.1:port" HTTP listener of the upload
+	// service (none with Options.FromSample).
+	FileShareAddr string
 	// HTTPAPIAddr is the "127.0.0.1:port" of ejabberd's mod_http_api (the
 	// API is under /api/), when Options.HTTPAPI.
 	HTTPAPIAddr string
@@ -180,6 +195,11 @@ func newServer(kind Kind, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("xmppserver: unknown server kind %q", kind)
 	}
 	s.Hosts = append([]string(nil), opts.Hosts...)
+	if kind == Ejabberd && len(s.Hosts) > 1 {
+		// One put_url serves one host: ejabberd refuses to start with
+		// mod_http_upload on several hosts behind one loopback URL.
+		s.opts.WithoutUpload = true
+	}
 	if len(s.Hosts) == 0 {
 		s.Hosts = []string{"example.org"}
 	}
@@ -200,6 +220,10 @@ func newServer(kind Kind, opts Options) (*Server, error) {
 		s.Secret = randomHex(16)
 	}
 	s.MUCService = "conference." + s.Hosts[0]
+	s.PubSubService = "pubsub." + s.Hosts[0]
+	if !s.opts.WithoutUpload && !s.opts.FromSample {
+		s.UploadService = "upload." + s.Hosts[0]
+	}
 	return s, nil
 }
 
@@ -217,7 +241,7 @@ func checkDomain(d string) error {
 
 // setup picks the ports, writes the certificates and the config.
 func (s *Server) setup() error {
-	n := 2
+	n := 3
 	if s.Kind == Ejabberd && s.opts.HTTPAPI {
 		n++
 	}
@@ -227,8 +251,11 @@ func (s *Server) setup() error {
 	}
 	s.C2SAddr = loopback(ports[0])
 	s.ComponentAddr = loopback(ports[1])
-	if n > 2 {
-		s.HTTPAPIAddr = loopback(ports[2])
+	if !s.opts.FromSample && !s.opts.WithoutUpload { // the samples serve no uploads
+		s.FileShareAddr = loopback(ports[2])
+	}
+	if n > 3 {
+		s.HTTPAPIAddr = loopback(ports[3])
 	}
 	for _, d := range []string{s.dataDir(), s.certDir()} {
 		if err := os.MkdirAll(d, 0o750); err != nil {
@@ -247,6 +274,9 @@ func (s *Server) certDir() string { return filepath.Join(s.Dir, "certs") }
 // listeners are the addresses of the server's listeners.
 func (s *Server) listeners() []string {
 	addrs := []string{s.C2SAddr, s.ComponentAddr}
+	if s.FileShareAddr != "" {
+		addrs = append(addrs, s.FileShareAddr)
+	}
 	if s.HTTPAPIAddr != "" {
 		addrs = append(addrs, s.HTTPAPIAddr)
 	}
@@ -259,6 +289,9 @@ func (s *Server) readiness() []probe {
 	probes := []probe{
 		{s.C2SAddr, streamProbe("jabber:client", s.Hosts[0])},
 		{s.ComponentAddr, streamProbe("jabber:component:accept", s.ComponentJID)},
+	}
+	if s.FileShareAddr != "" {
+		probes = append(probes, probe{s.FileShareAddr, httpProbe})
 	}
 	if s.HTTPAPIAddr != "" {
 		probes = append(probes, probe{s.HTTPAPIAddr, httpProbe})

@@ -47,6 +47,7 @@ const UserServicePath = "/plugins/restapi/userservice"
 type api struct {
 	svc  *ops.Service
 	auth *httpapi.AdminAuth
+	root *mux.Router // for the Allow header of a known path's 405
 }
 
 // Register mounts the Openfire REST API on r: the health checks without
@@ -54,7 +55,7 @@ type api struct {
 // missing or wrong credentials). The legacy user service authenticates
 // itself.
 func Register(r *mux.Router, svc *ops.Service, auth *httpapi.AdminAuth) {
-	a := &api{svc: svc, auth: auth}
+	a := &api{svc: svc, auth: auth, root: r}
 	guard := a.guard()
 	// The user service at its old place, outside the prefix.
 	httpapi.Dialect{Name: "openfire-userservice", Prefix: UserServicePath, Errors: a.writeFault,
@@ -102,6 +103,14 @@ func pathVar(r *http.Request, name string) (string, error) {
 }
 
 func (a *api) notFound(w http.ResponseWriter, r *http.Request) error {
+	if allow := httpapi.AllowedMethods(a.root, r); len(allow) > 0 {
+		httpapi.SetAllow(w.Header(), allow)
+		if r.Method == http.MethodOptions {
+			w.WriteHeader(http.StatusNoContent)
+			return nil
+		}
+		return a.methodNotAllowed(w, r)
+	}
 	a.writeError(w, r, http.StatusNotFound, errorBody{
 		Resource: r.URL.Path, Message: "No such endpoint: " + r.Method + " " + r.URL.Path, Exception: "NotFoundException"})
 	return nil

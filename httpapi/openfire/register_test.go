@@ -25,7 +25,7 @@ func TestRegisterUnknownPathsAndSlashes(t *testing.T) {
 		{"GET", Prefix + "/no/such/thing", "", 401, ""},
 		{"GET", Prefix + "/no/such/thing", "s3cret", 404, "NotFoundException"},
 		{"PATCH", Prefix + "/users/alice", "", 401, ""},
-		{"PATCH", Prefix + "/users/alice", "s3cret", 404, "NotFoundException"}, // as before: mux reports no route
+		{"PATCH", Prefix + "/users/alice", "s3cret", 405, "NotAllowedException"}, // a known path: 405 with Allow
 		{"GET", Prefix + "/clustering/status", "", 401, ""},
 		{"GET", Prefix + "/clustering/status", "s3cret", 200, "Disabled"},
 		{"GET", Prefix + "/clustering/status/", "s3cret", 404, "NotFoundException"},

@@ -29,10 +29,15 @@ const (
 	usNotAuthorised = "RequestNotAuthorised"
 )
 
+// userServiceAuthorised authenticates by the query string's secret or the
+// Authorization header only: no body is read before the caller is known
+// (a secret sent in a form body is not looked at).
 func (a *api) userServiceAuthorised(r *http.Request) (*http.Request, bool) {
-	if secret := r.Form.Get("secret"); secret != "" && a.auth.Secret != "" &&
+	if secret := r.URL.Query().Get("secret"); secret != "" && a.auth.Secret != "" &&
 		subtle.ConstantTimeCompare([]byte(secret), []byte(a.auth.Secret)) == 1 {
 		return r.WithContext(httpapi.WithPrincipal(r.Context(), httpapi.Principal{Name: "secret", Method: "secret", Role: ops.RoleServiceAdmin})), true
+	} else if secret != "" {
+		a.auth.Limiter.Failed(httpapi.ClientAddress(r), "")
 	}
 	if r.Header.Get("Authorization") != "" {
 		if p, err := a.auth.Authenticate(r); err == nil {
@@ -43,12 +48,15 @@ func (a *api) userServiceAuthorised(r *http.Request) (*http.Request, bool) {
 }
 
 func (a *api) userService(w http.ResponseWriter, r *http.Request) error {
-	if err := r.ParseForm(); err != nil {
-		return writeUserService(w, "error", "IllegalArgumentException")
+	if err := a.auth.Limiter.Check(httpapi.ClientAddress(r), ""); err != nil {
+		return err
 	}
 	r, authorised := a.userServiceAuthorised(r)
 	if !authorised {
 		return writeUserService(w, "error", usNotAuthorised)
+	}
+	if err := r.ParseForm(); err != nil {
+		return writeUserService(w, "error", "IllegalArgumentException")
 	}
 	f := r.Form
 	typ := f.Get("type")

@@ -91,7 +91,7 @@ func statusOf(k fault.Kind) int { return httpapi.StatusOf(k) }
 // does not name a more precise one.
 func defaultException(k fault.Kind) string {
 	switch k {
-	case fault.BadRequest:
+	case fault.BadRequest, fault.TooLarge:
 		return exIllegalArgument
 	case fault.NotFound:
 		return "NotFoundException"

@@ -155,7 +155,7 @@ func (s *Service) CreateGroup(ctx context.Context, a Actor, g Group) error {
 	if err := checkGroupName(g.Name); err != nil {
 		return err
 	}
-	if err := checkText("group description", g.Description, maxDescriptionLength); err != nil {
+	if err := checkFreeText("group description", g.Description, maxDescriptionLength); err != nil {
 		return err
 	}
 	admins, members, err := s.memberLists(host, g.Name, g.Admins, g.Members)
@@ -190,7 +190,7 @@ func (s *Service) UpdateGroup(ctx context.Context, a Actor, host, name string, c
 		}
 	}
 	if c.Description != nil {
-		if err := checkText("group description", *c.Description, maxDescriptionLength); err != nil {
+		if err := checkFreeText("group description", *c.Description, maxDescriptionLength); err != nil {
 			return err
 		}
 	}

@@ -48,6 +48,9 @@ func checkPropertyKey(key string) error {
 	if len(key) > 1024 {
 		return fault.New(fault.BadRequest, "a property key is at most 1024 bytes long")
 	}
+	if err := checkKey("property key", key, maxKeyLength); err != nil {
+		return err
+	}
 	return nil
 }
 
@@ -76,6 +79,9 @@ func (s *Service) SetSystemProperty(ctx context.Context, a Actor, host, key, val
 		return err
 	}
 	if err := checkPropertyKey(key); err != nil {
+		return err
+	}
+	if err := checkFreeText("property value", value, maxFreeTextLength); err != nil {
 		return err
 	}
 	return s.Store.Update(ctx, func(tx *store.Tx) error {

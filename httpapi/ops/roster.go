@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"mellium.im/xmpp/jid"
 
@@ -300,21 +299,9 @@ func describeItem(it RosterItem) string {
 // maxNameLength bounds names of groups and nicknames, in characters.
 const maxNameLength = 255
 
-// checkText refuses text with control characters, invalid UTF-8 or more
-// than max characters.
+// checkText validates a name (see checkName in validate.go).
 func checkText(what, s string, max int) *fault.Error {
-	if n := len([]rune(s)); n > max {
-		return fault.New(fault.BadRequest, "the %s is %d characters long; at most %d are allowed", what, n, max)
-	}
-	for _, r := range s {
-		if r < 0x20 || r == 0x7f {
-			return fault.New(fault.BadRequest, "the %s %q contains a control character", what, s)
-		}
-	}
-	if !utf8.ValidString(s) {
-		return fault.New(fault.BadRequest, "the %s is not valid UTF-8", what)
-	}
-	return nil
+	return checkName(what, s, max)
 }
 
 // String describes an item, for logs and tests.

@@ -207,10 +207,14 @@ func (s *Service) SessionTotal(ctx context.Context, a Actor, host string) (int, 
 }
 
 // KickUser ends every session of a user (end-user-session). A user that is
-// not online is no error.
+// not online is no error; one without an account is fault.NotFound, and
+// nothing is recorded.
 func (s *Service) KickUser(ctx context.Context, a Actor, username string) error {
 	j, err := s.userOf(a, username)
 	if err != nil {
+		return err
+	}
+	if err := s.mustExist(ctx, j, username); err != nil {
 		return err
 	}
 	if err := s.Adhoc.EndSessions(ctx, j); err != nil {

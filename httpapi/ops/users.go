@@ -193,6 +193,12 @@ func checkProperties(ps []Property) error {
 		if strings.TrimSpace(p.Key) == "" {
 			return fault.New(fault.BadRequest, "a property has an empty key")
 		}
+		if err := checkKey("property key", p.Key, maxKeyLength); err != nil {
+			return err
+		}
+		if err := checkFreeText("value of property "+p.Key, p.Value, maxFreeTextLength); err != nil {
+			return err
+		}
 		if seen[p.Key] {
 			return fault.New(fault.BadRequest, "property %q is given twice", p.Key)
 		}
@@ -227,6 +233,12 @@ func (s *Service) CreateUser(ctx context.Context, a Actor, u NewUser) error {
 		return fault.New(fault.BadRequest, "a password is required to create user %s", u.Username).About(u.Username)
 	}
 	if err := checkProperties(u.Properties); err != nil {
+		return err
+	}
+	if err := checkUserText(&u.Name, &u.Email); err != nil {
+		return err
+	}
+	if err := checkPassword(u.Password); err != nil {
 		return err
 	}
 	if err := s.Adhoc.AddUser(ctx, adhoc.NewUser{JID: j, Password: u.Password}); err != nil {
@@ -372,6 +384,14 @@ func (s *Service) UpdateUser(ctx context.Context, a Actor, username string, c Us
 	}
 	if err := checkProperties(c.Properties); err != nil {
 		return err
+	}
+	if err := checkUserText(c.Name, c.Email); err != nil {
+		return err
+	}
+	if c.Password != nil {
+		if err := checkPassword(*c.Password); err != nil {
+			return err
+		}
 	}
 	if c.Username != nil && *c.Username != "" {
 		to, err := s.UserJID(*c.Username, j.Domainpart())

@@ -82,6 +82,48 @@ func (a *api) routes() []httpapi.Route {
 		{Method: post, Path: "/rest/chat/chatstate/{state}/{to}", Handler: a.postChatState, Summary: "send a chat state"},
 		{Method: get, Path: "/rest/chat/messages", Handler: a.chatMessages, Summary: "archived conversations"},
 
+		{Method: get, Path: "/rest/groupchat/rooms", Handler: a.getRooms, Summary: "the chat rooms of a service the user can see"},
+		{Method: get, Path: "/rest/groupchat/messages", Handler: a.groupChatMessages, Summary: "rooms' archived messages"},
+		{Method: get, Path: "/rest/groupchat/room/{roomName}", Handler: a.getRoom, Summary: "a chat room"},
+		{Method: put, Path: "/rest/groupchat/room/{roomName}", Handler: a.joinRoom, Summary: "join a room (nickname, password)"},
+		{Method: del, Path: "/rest/groupchat/room/{roomName}", Handler: a.leaveRoom, Summary: "leave a room"},
+		{Method: post, Path: "/rest/groupchat/room/{roomName}", Handler: a.postToRoom, Summary: "post a message to a room (the body)"},
+		{Method: get, Path: "/rest/groupchat/room/{roomName}/occupants", Handler: a.getOccupants, Summary: "a room's occupants"},
+		{Method: get, Path: "/rest/groupchat/room/{roomName}/participants", Handler: a.getParticipants, Summary: "a room's occupants with a voice"},
+		{Method: get, Path: "/rest/groupchat/room/{roomName}/chathistory", Handler: a.roomChatHistory, Summary: "a room's archived messages"},
+		{Method: post, Path: "/rest/groupchat/room/{roomName}/{invitedJid}", Handler: a.inviteToRoom, Summary: "invite someone to a room (the body is the reason)"},
+
+		{Method: get, Path: "/rest/bookmarks", Handler: a.getBookmarks, Summary: "the bookmarks that apply to the user"},
+		{Method: post, Path: "/rest/bookmark", Handler: a.createBookmark, Summary: "create a bookmark"},
+		{Method: get, Path: "/rest/bookmark/{bookmarkID}", Handler: a.getBookmark, Summary: "a bookmark"},
+		{Method: put, Path: "/rest/bookmark/{bookmarkID}", Handler: a.updateBookmark, Summary: "replace a bookmark"},
+		{Method: del, Path: "/rest/bookmark/{bookmarkID}", Handler: a.deleteBookmark, Summary: "delete a bookmark"},
+		{Method: post, Path: "/rest/bookmark/{bookmarkID}/{name}", Handler: a.setBookmarkProperty, Summary: "set a bookmark property (the body is the value)"},
+		{Method: del, Path: "/rest/bookmark/{bookmarkID}/{name}", Handler: a.deleteBookmarkProperty, Summary: "delete a bookmark property"},
+
+		{Method: post, Path: "/rest/xmpp", Handler: a.postStanza, Summary: "send a message, presence or iq stanza (XML body) from the user; an iq's reply is answered"},
+
+		{Method: get, Path: "/rest/upload/{fileName}/{fileSize}", Handler: a.requestUpload, Summary: "an upload slot (XEP-0363): where to PUT the file and where to GET it"},
+
+		{Method: get, Path: "/rest/pubsub/nodes", Handler: a.nodes(false), Summary: "the nodes of the server's pubsub service"},
+		{Method: post, Path: "/rest/pubsub/create/{node}", Handler: a.createNode, Summary: "create a pubsub node owned by the user"},
+		{Method: del, Path: "/rest/pubsub/node/{node}", Handler: a.deleteNode, Summary: "delete a pubsub node the user owns"},
+		{Method: post, Path: "/rest/pubsub/publish/{node}", Handler: a.publish(false), Summary: "publish an item (JSON, or one XML element) to a pubsub node"},
+		{Method: post, Path: "/rest/pubsub/subscribe/{node}", Handler: a.subscribe, Summary: "subscribe to a pubsub node (its items then arrive as chatapi.pubsub events)"},
+		{Method: get, Path: "/rest/pubsub/subscribers/{node}", Handler: a.subscribers, Summary: "the subscriptions to a node the user owns"},
+		{Method: get, Path: "/rest/pep/nodes", Handler: a.nodes(true), Summary: "the nodes of the user's PEP service"},
+		{Method: post, Path: "/rest/pep/publish/{node}", Handler: a.publish(true), Summary: "publish an item (JSON, or one XML element) to a PEP node of the user"},
+
+		{Method: get, Path: "/rest/preview/{quality}/{url}", Handler: a.preview, Summary: "a web page's title, description and image (the URL percent-encoded)"},
+		{Method: get, Path: "/rest/meet/{service}/{id}", Handler: a.meeting, Summary: "an online meeting's URL (from sparkweb.meetings)"},
+
+		{Method: get, Path: "/rest/webpush/vapidkey", Handler: a.vapidKey, Summary: "the VAPID public key browsers subscribe with"},
+		{Method: put, Path: "/rest/webpush/subscribe/{resource}", Handler: a.pushSubscribe, Summary: "store the browser's PushSubscription for one resource"},
+		{Method: get, Path: "/rest/webpush/subscribers", Handler: a.pushSubscribers, Summary: "users of the host with push subscriptions"},
+		{Method: post, Path: "/rest/webpush/notify/{target}", Handler: a.pushNotify, Summary: "push a notification to a user's subscriptions"},
+		{Method: post, Path: "/rest/webpush/message/{target}", Handler: a.pushText, Summary: "push a text message to a user's subscriptions"},
+		{Method: post, Path: "/rest/webpush/action", Handler: a.pushAction, Summary: "carry out a notification action (reply: a chat message)"},
+
 		{Method: post, Path: "/rest/presence", Handler: a.postPresence, Summary: "set the user's presence"},
 		{Method: get, Path: "/rest/presence/roster", Handler: a.rosterWithPresence, Summary: "the roster with presence"},
 		{Method: get, Path: "/rest/presence/{target}", Handler: a.probePresence, Summary: "a contact's presence"},

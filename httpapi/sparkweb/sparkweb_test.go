@@ -81,3 +81,83 @@ func TestRoutes(t *testing.T) {
 		t.Fatalf("%d streaming and %d public routes, want 1 and 8", streams, public)
 	}
 }
+
+// TestRoutesCoverSpec: every endpoint of SparkWeb's API is served.
+func TestRoutesCoverSpec(t *testing.T) {
+	served := map[string]bool{}
+	for _, rt := range Dialect(&userops.Service{}, Options{}).Routes {
+		served[rt.Method+" "+rt.Path] = true
+	}
+	for _, ep := range []string{
+		"POST /rest/totp/authenticate/{username}/{code}",
+		"POST /rest/totp/register/{username}",
+		"POST /rest/login/{username}",
+		"POST /rest/logout",
+		"POST /rest/register/{username}",
+		"GET /sse",
+		"POST /rest/webauthn/authenticate/finish/{username}",
+		"POST /rest/webauthn/authenticate/start/{username}",
+		"POST /rest/webauthn/register/finish/{username}",
+		"POST /rest/webauthn/register/start/{username}",
+		"POST /rest/bookmark",
+		"DELETE /rest/bookmark/{bookmarkID}",
+		"DELETE /rest/bookmark/{bookmarkID}/{name}",
+		"GET /rest/bookmark/{bookmarkID}",
+		"GET /rest/bookmarks",
+		"PUT /rest/bookmark/{bookmarkID}",
+		"POST /rest/bookmark/{bookmarkID}/{name}",
+		"GET /rest/chat/messages",
+		"POST /rest/chat/chatstate/{state}/{to}",
+		"POST /rest/chat/message/{to}",
+		"POST /rest/pubsub/create/{node}",
+		"GET /rest/pep/nodes",
+		"GET /rest/pubsub/nodes",
+		"GET /rest/pubsub/subscribers/{node}",
+		"GET /rest/meet/{service}/{id}",
+		"POST /rest/xmpp",
+		"GET /rest/preview/{quality}/{url}",
+		"POST /rest/pep/publish/{node}",
+		"POST /rest/pubsub/publish/{node}",
+		"POST /rest/pubsub/subscribe/{node}",
+		"GET /rest/upload/{fileName}/{fileSize}",
+		"POST /rest/roster",
+		"DELETE /rest/roster/{jid}",
+		"GET /rest/roster",
+		"PUT /rest/roster/{jid}",
+		"GET /rest/groupchat/messages",
+		"GET /rest/groupchat/room/{roomName}/chathistory",
+		"GET /rest/groupchat/room/{roomName}",
+		"GET /rest/groupchat/room/{roomName}/occupants",
+		"GET /rest/groupchat/room/{roomName}/participants",
+		"GET /rest/groupchat/rooms",
+		"POST /rest/groupchat/room/{roomName}/{invitedJid}",
+		"PUT /rest/groupchat/room/{roomName}",
+		"DELETE /rest/groupchat/room/{roomName}",
+		"POST /rest/groupchat/room/{roomName}",
+		"GET /rest/presence/roster",
+		"POST /rest/presence",
+		"GET /rest/presence/{target}",
+		"POST /rest/user/groups/{groupName}",
+		"POST /rest/user/groups",
+		"DELETE /rest/user",
+		"DELETE /rest/user/groups/{groupName}",
+		"DELETE /rest/user/groups",
+		"GET /rest/config/global",
+		"GET /rest/user",
+		"GET /rest/config/properties",
+		"GET /rest/user/groups",
+		"GET /rest/users",
+		"POST /rest/config/properties",
+		"PUT /rest/user",
+		"GET /rest/webpush/subscribers",
+		"GET /rest/webpush/vapidkey",
+		"POST /rest/webpush/action",
+		"POST /rest/webpush/notify/{target}",
+		"PUT /rest/webpush/subscribe/{resource}",
+		"POST /rest/webpush/message/{target}",
+	} {
+		if !served[ep] {
+			t.Errorf("%s is not served", ep)
+		}
+	}
+}

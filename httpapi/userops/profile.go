@@ -67,7 +67,8 @@ func (s *Service) UpdateProfile(ctx context.Context, c Caller, ch ProfileChange)
 
 // DeleteAccount deletes the caller's account on the server and everything
 // the component holds for it (metadata, groups, tokens, TOTP and WebAuthn
-// credentials, the sealed credential), ending the session first.
+// credentials, the sealed credential, push subscriptions), ending the
+// session first.
 func (s *Service) DeleteAccount(ctx context.Context, c Caller) error {
 	if _, err := c.self(); err != nil {
 		return err
@@ -79,6 +80,9 @@ func (s *Service) DeleteAccount(ctx context.Context, c Caller) error {
 	}
 	if err := s.Store.ForgetUserSignIn(ctx, user.String()); err != nil {
 		return fault.Wrap(fault.Unavailable, err, "the account was deleted, but its sign-in data could not be")
+	}
+	if err := s.Store.DeletePushSubscriptions(ctx, user.String()); err != nil {
+		return fault.Wrap(fault.Unavailable, err, "the account was deleted, but its push subscriptions could not be")
 	}
 	return nil
 }
@@ -132,7 +136,12 @@ func (s *Service) JoinGroups(ctx context.Context, c Caller, names []string) erro
 			return err
 		}
 	}
-	return s.Ops.AddUserToGroups(ctx, c.selfService(), c.Actor.User.String(), names)
+	before, _ := s.bookmarksFor(ctx, c.Actor.User)
+	if err := s.Ops.AddUserToGroups(ctx, c.selfService(), c.Actor.User.String(), names); err != nil {
+		return err
+	}
+	s.resyncBookmarks(ctx, c.Session, before)
+	return nil
 }
 
 // LeaveGroups takes the caller out of groups.
@@ -143,7 +152,12 @@ func (s *Service) LeaveGroups(ctx context.Context, c Caller, names []string) err
 	if len(names) == 0 {
 		return fault.New(fault.BadRequest, "name at least one group")
 	}
-	return s.Ops.RemoveUserFromGroups(ctx, c.selfService(), c.Actor.User.String(), names)
+	before, _ := s.bookmarksFor(ctx, c.Actor.User)
+	if err := s.Ops.RemoveUserFromGroups(ctx, c.selfService(), c.Actor.User.String(), names); err != nil {
+		return err
+	}
+	s.resyncBookmarks(ctx, c.Session, before)
+	return nil
 }
 
 // GlobalSettings are the service's settings that concern a signed-in user.

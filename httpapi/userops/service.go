@@ -40,6 +40,12 @@ type Config struct {
 	RPOrigins     []string
 	// ChallengeTTL bounds a WebAuthn ceremony.
 	ChallengeTTL time.Duration
+	// BookmarkAdmins are the users (bare JIDs) who may share bookmarks
+	// with others.
+	BookmarkAdmins []string
+	// Meetings are the URL templates of the online meeting services by
+	// name, with {id} and {user} placeholders.
+	Meetings map[string]string
 }
 
 // Service carries out the user operations.
@@ -50,10 +56,15 @@ type Service struct {
 	// Sealer seals credentials kept at rest; nil turns TOTP and WebAuthn
 	// off.
 	Sealer *Sealer
-	Cfg    Config
+	// Previews fetches link previews; nil turns them off.
+	Previews *Previewer
+	// Push sends Web Push notifications; nil turns them off.
+	Push *Pusher
+	Cfg  Config
 
 	limits   limiter
 	webauthn webauthnState
+	services serviceCache
 	known    knownAccounts
 }
 

@@ -124,12 +124,7 @@ func (s *Service) ChatHistory(ctx context.Context, c Caller, q HistoryQuery) ([]
 		if m.Body == "" || m.Type == "groupchat" {
 			continue
 		}
-		body := strings.ToLower(m.Body)
-		match := true
-		for _, w := range words {
-			match = match && strings.Contains(body, w)
-		}
-		if !match {
+		if !containsAll(m.Body, words) {
 			continue
 		}
 		partner := m.From

@@ -29,6 +29,10 @@ type Config struct {
 	Log     Log     `toml:"log"`
 	Metrics Metrics `toml:"metrics"`
 	Status  Status  `toml:"status"`
+
+	Limits Limits `toml:"limits"`
+	TLS    TLS    `toml:"tls"`
+	CORS   CORS   `toml:"cors"`
 	// SparkWeb configures the SparkWeb user API (see sparkweb.go).
 	SparkWeb SparkWeb `toml:"sparkweb"`
 }
@@ -58,6 +62,9 @@ type XMPP struct {
 	Timeout Duration `toml:"timeout" env:"XMPPREST_XMPP_TIMEOUT"`
 	// ReconnectMax caps the backoff between reconnection attempts.
 	ReconnectMax Duration `toml:"reconnect_max" env:"XMPPREST_XMPP_RECONNECT_MAX"`
+	// KeepAlive is how often an idle link is pinged; a ping unanswered
+	// within Timeout recycles the link.
+	KeepAlive Duration `toml:"keepalive" env:"XMPPREST_XMPP_KEEPALIVE"`
 	// AccountCacheTTL, when positive, lets reads (GET /users/{u}, a user's
 	// groups) take an account the server said exists as existing for this
 	// long without asking again; an account deleted outside xmpprest may
@@ -140,6 +147,7 @@ func Default() Config {
 			C2STLS:       "starttls",
 			Timeout:      Duration{10 * time.Second},
 			ReconnectMax: Duration{2 * time.Second},
+			KeepAlive:    Duration{30 * time.Second},
 		},
 		HTTP: HTTP{
 			Listen:          "127.0.0.1:9090",
@@ -153,6 +161,7 @@ func Default() Config {
 		Metrics: Metrics{Access: "admin"},
 		Status:  Status{Access: "admin"},
 
+		Limits:   defaultLimits(),
 		SparkWeb: defaultSparkWeb(),
 	}
 }
@@ -341,6 +350,9 @@ func (c Config) Validate() error {
 	}
 	if c.HTTP.ShutdownTimeout.Duration <= 0 {
 		return errors.New("http.shutdown_timeout: must be positive")
+	}
+	if err := c.validateLimits(); err != nil {
+		return err
 	}
 	if c.Store.Path == "" {
 		return errors.New("store.path: required: where the SQLite database lives")

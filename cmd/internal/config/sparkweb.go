@@ -3,8 +3,12 @@ package config
 import (
 	"errors"
 	"fmt"
+	"net/netip"
 	"net/url"
+	"strings"
 	"time"
+
+	"mellium.im/xmpp/jid"
 )
 
 // SparkWeb configures the SparkWeb user API: users sign in and act on
@@ -42,6 +46,27 @@ type SparkWeb struct {
 	WebAuthnOrigins []string `toml:"webauthn_origins" env:"XMPPREST_SPARKWEB_WEBAUTHN_ORIGINS"`
 	// ChallengeTTL bounds a WebAuthn ceremony.
 	ChallengeTTL Duration `toml:"challenge_ttl" env:"XMPPREST_SPARKWEB_CHALLENGE_TTL"`
+	// BookmarkAdmins are the users (bare JIDs) who may share bookmarks
+	// with everyone, groups or other users.
+	BookmarkAdmins []string `toml:"bookmark_admins" env:"XMPPREST_SPARKWEB_BOOKMARK_ADMINS"`
+	// Previews turns link previews on.
+	Previews bool `toml:"previews" env:"XMPPREST_SPARKWEB_PREVIEWS"`
+	// PreviewAllow are networks (CIDR) link previews may reach although
+	// they are loopback, private or otherwise internal.
+	PreviewAllow []string `toml:"preview_allow" env:"XMPPREST_SPARKWEB_PREVIEW_ALLOW"`
+	// PreviewTimeout bounds one preview fetch.
+	PreviewTimeout Duration `toml:"preview_timeout" env:"XMPPREST_SPARKWEB_PREVIEW_TIMEOUT"`
+	// WebPush turns Web Push on (it needs KeyFile).
+	WebPush bool `toml:"webpush" env:"XMPPREST_SPARKWEB_WEBPUSH"`
+	// WebPushSubject is the VAPID contact: an e-mail address or https URL.
+	WebPushSubject string `toml:"webpush_subject" env:"XMPPREST_SPARKWEB_WEBPUSH_SUBJECT"`
+	// WebPushAttempts and WebPushRetry: how many times a push is tried,
+	// and the first wait between tries (doubled each time).
+	WebPushAttempts int64    `toml:"webpush_attempts" env:"XMPPREST_SPARKWEB_WEBPUSH_ATTEMPTS"`
+	WebPushRetry    Duration `toml:"webpush_retry" env:"XMPPREST_SPARKWEB_WEBPUSH_RETRY"`
+	// Meetings are the URL templates of online meeting services by name,
+	// with {id} and {user} placeholders.
+	Meetings map[string]string `toml:"meetings"`
 }
 
 func defaultSparkWeb() SparkWeb {
@@ -55,6 +80,11 @@ func defaultSparkWeb() SparkWeb {
 		KeyFile:         "sparkweb.key",
 		TOTPIssuer:      "xmpprest",
 		ChallengeTTL:    Duration{5 * time.Minute},
+		Previews:        true,
+		WebPush:         true,
+		WebPushAttempts: 5,
+		WebPushRetry:    Duration{time.Second},
+		PreviewTimeout:  Duration{5 * time.Second},
 	}
 }
 
@@ -81,6 +111,31 @@ func (c Config) validateSparkWeb() error {
 	if s.MaxMessageBytes < 1 {
 		return errors.New("sparkweb.max_message_bytes: must be positive")
 	}
+	for _, a := range s.BookmarkAdmins {
+		if j, err := jid.Parse(a); err != nil || j.Localpart() == "" || j.Resourcepart() != "" || j.String() != a {
+			return fmt.Errorf("sparkweb.bookmark_admins: %q is not a bare JID such as \"admin@example.org\"", a)
+		}
+	}
+	if _, err := s.PreviewNetworks(); err != nil {
+		return err
+	}
+	if s.PreviewTimeout.Duration <= 0 || s.PreviewTimeout.Duration > time.Minute {
+		return errors.New("sparkweb.preview_timeout: must be positive and at most a minute")
+	}
+	if s.WebPush {
+		if s.WebPushAttempts < 1 || s.WebPushAttempts > 20 {
+			return errors.New("sparkweb.webpush_attempts: must be between 1 and 20")
+		}
+		if s.WebPushRetry.Duration <= 0 {
+			return errors.New("sparkweb.webpush_retry: must be positive")
+		}
+	}
+	for name, tmpl := range s.Meetings {
+		u, err := url.Parse(strings.ReplaceAll(strings.ReplaceAll(tmpl, "{id}", "x"), "{user}", "x"))
+		if name == "" || err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || !strings.Contains(tmpl, "{id}") {
+			return fmt.Errorf("sparkweb.meetings.%s: %q is not a URL template such as \"https://meet.example.org/{id}\"", name, tmpl)
+		}
+	}
 	if s.WebAuthnRPID != "" {
 		if s.KeyFile == "" {
 			return errors.New("sparkweb.webauthn_rp_id: WebAuthn needs sparkweb.key_file (the sealed credential)")
@@ -96,4 +151,17 @@ func (c Config) validateSparkWeb() error {
 		}
 	}
 	return nil
+}
+
+// PreviewNetworks parses PreviewAllow.
+func (s SparkWeb) PreviewNetworks() ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, n := range s.PreviewAllow {
+		p, err := netip.ParsePrefix(strings.TrimSpace(n))
+		if err != nil {
+			return nil, fmt.Errorf("sparkweb.preview_allow: %q is not a network such as \"10.1.2.0/24\"", n)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

@@ -13,7 +13,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/gorilla/mux"
 	"mellium.im/xmpp/jid"
@@ -28,6 +27,7 @@ import (
 	"xmpprest/httpapi"
 	"xmpprest/httpapi/openapi"
 	"xmpprest/httpapi/ops"
+	"xmpprest/httpapi/userops"
 	"xmpprest/store"
 )
 
@@ -48,6 +48,15 @@ type Daemon struct {
 
 	sweepStop    chan struct{}
 	sparkWebOnce sync.Once
+	// push sends Web Push notifications (SparkWeb), when on.
+	push *userops.Pusher
+
+	// Conns is the HTTP listener with its connection caps.
+	Conns *httpapi.LimitListener
+
+	stopPurge func()
+	cert      *certificate
+	stopTLS   func()
 
 	srv      *http.Server
 	listener net.Listener
@@ -91,11 +100,13 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 	d.Ops = &ops.Service{Link: d.Link, Adhoc: d.Adhoc, Store: d.Store, Log: log, Node: node,
 		AccountCacheTTL: cfg.XMPP.AccountCacheTTL.Duration}
 
+	logins := &httpapi.LoginLimiter{PerMinute: int(cfg.Limits.LoginAttemptsPerMinute)}
 	auth := &httpapi.AdminAuth{
 		Secret:   cfg.Auth.Secret,
 		Admins:   cfg.Auth.Admins,
 		CacheTTL: cfg.Auth.BasicCacheTTL.Duration,
 		Check:    passwordChecker(cfg),
+		Limiter:  logins,
 	}
 	router := httpapi.NewRouter(httpapi.Options{
 		Logger:         log,
@@ -104,6 +115,9 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		Ready:          d.ready,
 		Capabilities:   func() any { return d.Link.Snapshot() },
 		Auth:           auth,
+		RetryAfter:     d.Link.RetryAfter,
+		Idempotency:    d.idempotency(ctx),
+		Logins:         logins,
 		MetricsAccess:  httpapi.Access(cfg.Metrics.Access),
 	})
 	d.mountRoutes(router, auth)
@@ -113,20 +127,26 @@ func Start(ctx context.Context, cfg config.Config, log *slog.Logger) (*Daemon, e
 		return nil, err
 	}
 
-	d.listener, err = net.Listen("tcp", cfg.HTTP.Listen)
+	ln, err := net.Listen("tcp", cfg.HTTP.Listen)
 	if err != nil {
 		d.stopSparkWeb()
 		d.Link.Close()
 		d.Store.Close()
 		return nil, fmt.Errorf("http.listen %s: %w", cfg.HTTP.Listen, err)
 	}
-	d.srv = &http.Server{
-		Handler:           router,
-		ReadHeaderTimeout: 10 * time.Second,
-		// Keep-alive connections left idle are closed after this long.
-		IdleTimeout: 2 * time.Minute,
-		ErrorLog:    slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	d.Conns = limitListener(cfg, ln)
+	if cfg.TLS.Cert != "" {
+		d.Conns.Reject = nil // a plain-text 503 means nothing to a TLS client
 	}
+	d.listener, err = d.serveTLS(cfg, d.Conns)
+	if err != nil {
+		ln.Close()
+		d.stopSparkWeb()
+		d.Link.Close()
+		d.Store.Close()
+		return nil, err
+	}
+	d.srv = newHTTPServer(cfg, httpapi.WithCORS(cfg.CORS.AllowedOrigins, router), log)
 	// Event streams never finish by themselves: ending the sessions ends
 	// them, so that a graceful shutdown does not wait for them.
 	d.srv.RegisterOnShutdown(d.stopSparkWeb)
@@ -180,6 +200,12 @@ func (d *Daemon) shutdown(ctx context.Context) error {
 	if e := <-d.served; e != nil && !errors.Is(e, http.ErrServerClosed) && err == nil {
 		err = e
 	}
+	if d.stopPurge != nil {
+		d.stopPurge()
+	}
+	if d.stopTLS != nil {
+		d.stopTLS()
+	}
 	d.stopSparkWeb()
 	d.Link.Close()
 	if e := d.Store.Close(); e != nil && err == nil {
@@ -228,6 +254,7 @@ func linkConfig(cfg config.Config, log *slog.Logger) (component.Config, error) {
 		MUCService:   muc,
 		Timeout:      cfg.XMPP.Timeout.Duration,
 		ReconnectMax: cfg.XMPP.ReconnectMax.Duration,
+		KeepAlive:    cfg.XMPP.KeepAlive.Duration,
 		Logger:       log,
 	}, nil
 }

@@ -37,8 +37,34 @@ func (d *Daemon) startSparkWeb(r *mux.Router) error {
 		Timeout:      d.cfg.XMPP.Timeout.Duration,
 		Log:          d.log,
 	})
+	var previews *userops.Previewer
+	if sw.Previews {
+		allow, err := sw.PreviewNetworks()
+		if err != nil {
+			return err
+		}
+		previews = userops.NewPreviewer(allow, sw.PreviewTimeout.Duration)
+	}
+	var push *userops.Pusher
+	if sw.WebPush && sealer != nil {
+		allow, _ := sw.PreviewNetworks()
+		subject := sw.WebPushSubject
+		if subject == "" {
+			subject = "xmpprest@" + d.cfg.XMPP.Hosts[0]
+		}
+		var err error
+		push, err = userops.NewPusher(context.Background(), userops.PushConfig{
+			Subject: subject, Allow: allow, Attempts: int(sw.WebPushAttempts), RetryBase: sw.WebPushRetry.Duration,
+		}, d.Store, sealer, d.log)
+		if err != nil {
+			return fmt.Errorf("sparkweb.webpush: %w", err)
+		}
+		d.push = push
+	}
 	svc := &userops.Service{
-		Ops: d.Ops, Sessions: d.Sessions, Store: d.Store, Sealer: sealer,
+		Push:     push,
+		Previews: previews,
+		Ops:      d.Ops, Sessions: d.Sessions, Store: d.Store, Sealer: sealer,
 		Cfg: userops.Config{
 			TokenIdle:         sw.TokenIdle.Duration,
 			TokenMaxAge:       sw.TokenMaxAge.Duration,
@@ -49,8 +75,12 @@ func (d *Daemon) startSparkWeb(r *mux.Router) error {
 			RPDisplayName:     sw.WebAuthnRPName,
 			RPOrigins:         sw.WebAuthnOrigins,
 			ChallengeTTL:      sw.ChallengeTTL.Duration,
+			BookmarkAdmins:    sw.BookmarkAdmins,
+			Meetings:          sw.Meetings,
 		},
 	}
+	d.Sessions.OnStart(svc.PublishBookmarks)
+	d.Sessions.OnUnseenChat(svc.PushUnseenChat)
 	dialect := sparkweb.Dialect(svc, sparkweb.Options{Heartbeat: sw.Heartbeat.Duration})
 	dialect.Credentials = httpapi.CredentialsUserToken
 	dialect.Mount(r)
@@ -87,4 +117,7 @@ func (d *Daemon) stopSparkWeb() {
 	}
 	d.sparkWebOnce.Do(func() { close(d.sweepStop) })
 	d.Sessions.Close()
+	if d.push != nil {
+		d.push.Close()
+	}
 }

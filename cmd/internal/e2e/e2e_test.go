@@ -50,14 +50,18 @@ func configFor(t *testing.T, s *xmppserver.Server) config.Config {
 	if err := cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
+	usedSecret(s.Secret)
 	return cfg
 }
 
+// testLogger logs at debug level into the run's log, which TestMain
+// searches for secrets at the end (and to stderr with XMPPREST_TEST_LOG).
 func testLogger(t *testing.T) *slog.Logger {
+	var w io.Writer = &runLog
 	if os.Getenv("XMPPREST_TEST_LOG") != "" {
-		return slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+		w = io.MultiWriter(&runLog, os.Stderr)
 	}
-	return slog.New(slog.NewTextHandler(io.Discard, nil))
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelDebug}))
 }
 
 // start starts a server of kind and xmpprest attached to it, and waits until

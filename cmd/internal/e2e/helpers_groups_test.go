@@ -21,6 +21,7 @@ func (e *env) account(local, password string) jid.JID {
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	j := e.user(local)
+	usedSecret(password)
 	if err := e.D.Adhoc.AddUser(ctx, adhoc.NewUser{JID: j, Password: password}); err != nil {
 		e.t.Fatalf("create account %s: %v", j, err)
 	}

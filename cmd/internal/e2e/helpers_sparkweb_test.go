@@ -24,7 +24,12 @@ const (
 // on (TOTP and WebAuthn included), with the changes of options applied to
 // its configuration.
 func startSparkWeb(t *testing.T, kind xmppserver.Kind, options ...func(*config.Config)) *env {
-	s := xmppserver.StartT(t, kind, xmppserver.Options{})
+	return startSparkWebOn(t, kind, xmppserver.Options{}, options...)
+}
+
+// startSparkWebOn is startSparkWeb with a server started with opts.
+func startSparkWebOn(t *testing.T, kind xmppserver.Kind, opts xmppserver.Options, options ...func(*config.Config)) *env {
+	s := xmppserver.StartT(t, kind, opts)
 	cfg := configFor(t, s)
 	cfg.SparkWeb.Enabled = true
 	cfg.SparkWeb.KeyFile = filepath.Join(t.TempDir(), "sparkweb.key")

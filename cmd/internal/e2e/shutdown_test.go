@@ -7,13 +7,10 @@ import (
 	"net/http"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
 	"time"
-
-	"github.com/BurntSushi/toml"
 
 	"xmpprest/component/xmppserver"
 )
@@ -85,31 +82,15 @@ func TestShutdownFinishesRequestsInFlight(t *testing.T) {
 // The binary shuts down cleanly on SIGTERM and SIGINT.
 func TestBinaryStopsOnSignals(t *testing.T) {
 	s := xmppserver.StartT(t, xmppserver.Prosody, xmppserver.Options{})
-	bin := filepath.Join(t.TempDir(), "xmpprest")
-	build := exec.Command("go", "build", "-o", bin, "xmpprest/cmd/xmpprest")
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t)
 	if out, err := exec.Command(bin, "-version").Output(); err != nil || !strings.HasPrefix(string(out), "xmpprest ") {
 		t.Fatalf("-version: %q %v", out, err)
 	}
 	for _, sig := range []syscall.Signal{syscall.SIGTERM, syscall.SIGINT} {
 		t.Run(sig.String(), func(t *testing.T) {
 			cfg := configFor(t, s)
-			ln, err := net.Listen("tcp", "127.0.0.1:0")
-			if err != nil {
-				t.Fatal(err)
-			}
-			cfg.HTTP.Listen = ln.Addr().String()
-			ln.Close()
-			var text bytes.Buffer
-			if err := toml.NewEncoder(&text).Encode(cfg); err != nil {
-				t.Fatal(err)
-			}
-			path := filepath.Join(t.TempDir(), "component.toml")
-			if err := os.WriteFile(path, text.Bytes(), 0o600); err != nil {
-				t.Fatal(err)
-			}
+			cfg.HTTP.Listen = freeAddress(t)
+			path := writeConfigFile(t, cfg)
 			var logs bytes.Buffer
 			cmd := exec.Command(bin, "-config", path)
 			cmd.Stderr = &logs
