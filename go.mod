@@ -22,7 +22,7 @@ require (
 	mellium.im/xmpp v0.23.0
 )
 
-require golang.org/x/time v0.16.0 // indirect
+require golang.org/x/time v0.16.0
 
 require (
 	github.com/beorn7/perks v1.0.1 // indirect

@@ -16,6 +16,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"xmpprest/component/metrics"
 
 	webpush "github.com/SherClockHolmes/webpush-go"
 	"mellium.im/xmpp/jid"
@@ -136,11 +137,14 @@ func (p *Pusher) send(sub store.PushSubscription, message []byte) {
 			res, err := p.try(sub, message)
 			switch res {
 			case pushed:
+				metrics.PushDeliveries.WithLabelValues("ok").Inc()
 				return
 			case pushRefused:
+				metrics.PushDeliveries.WithLabelValues("failed").Inc()
 				p.log.Error("web push notification refused by the push service", "user", sub.JID, "resource", sub.Resource, "err", err)
 				return
 			case pushGone:
+				metrics.PushDeliveries.WithLabelValues("gone").Inc()
 				ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 				if derr := p.store.DeletePushSubscription(ctx, sub.JID, sub.Resource, sub.Endpoint); derr != nil {
 					p.log.Warn("could not delete a push subscription its service dropped", "user", sub.JID, "resource", sub.Resource, "err", derr)
@@ -151,6 +155,7 @@ func (p *Pusher) send(sub store.PushSubscription, message []byte) {
 				return
 			}
 			if attempt >= p.cfg.Attempts {
+				metrics.PushDeliveries.WithLabelValues("failed").Inc()
 				p.log.Error("web push notification lost after retries", "user", sub.JID, "resource", sub.Resource, "attempts", attempt, "err", err)
 				return
 			}
@@ -158,6 +163,7 @@ func (p *Pusher) send(sub store.PushSubscription, message []byte) {
 			select {
 			case <-time.After(wait):
 			case <-p.stop:
+				metrics.PushDeliveries.WithLabelValues("failed").Inc()
 				p.log.Error("web push notification lost at shutdown", "user", sub.JID, "resource", sub.Resource)
 				return
 			}

@@ -193,6 +193,7 @@ func TestConnectionCaps(t *testing.T) {
 	if got := get(t, "127.0.0.2", d.Addr(), "/healthz"); got != http.StatusOK {
 		t.Fatalf("another address while the first is at its cap: %d", got)
 	}
+	waitOpen(t, d, 4) // the other address's connection is gone again
 	held = append(held, dialFrom(t, "127.0.0.3", d.Addr()), dialFrom(t, "127.0.0.3", d.Addr()))
 	waitOpen(t, d, 6)
 	if _, answer := closedWithin(t, dialFrom(t, "127.0.0.4", d.Addr()), 5*time.Second); !strings.HasPrefix(answer, "HTTP/1.1 503") {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"maps"
 	"net/http"
+	"path/filepath"
 	"slices"
 	"sort"
 	"strings"
@@ -372,6 +373,7 @@ func TestRouteWalkRefusesWrongCredentials(t *testing.T) {
 	cfg.Auth.Admins = []string{"walker@" + s.Hosts[0]}
 	cfg.Limits.LoginAttemptsPerMinute = 100000 // the walk is not a brute-force attack
 	cfg.SparkWeb.Enabled = true                // every dialect's routes are walked
+	cfg.SparkWeb.KeyFile = filepath.Join(t.TempDir(), "sparkweb.key")
 	e := attachConfig(t, s, cfg)
 	e.account("walker", "walker-pw")
 	e.account("plain", "plain-pw")

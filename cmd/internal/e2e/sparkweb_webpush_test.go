@@ -1,11 +1,14 @@
 package e2e
 
 import (
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"context"
 	"net/http"
 	"strings"
 	"testing"
 	"time"
+	"xmpprest/component/metrics"
 
 	"xmpprest/cmd/internal/config"
 	"xmpprest/component/c2s/c2stest"
@@ -58,7 +61,12 @@ func TestSparkWebPush(t *testing.T) {
 		}
 
 		// A text from bob reaches every subscription of alice; the gone one
-		// is deleted, the flaky one gets it on the third try.
+		// is deleted, the flaky one gets it on the third try. The metrics
+		// count each delivery by outcome.
+		delivered := func(outcome string) float64 {
+			return testutil.ToFloat64(metrics.PushDeliveries.WithLabelValues(outcome))
+		}
+		okBefore, goneBefore := delivered("ok"), delivered("gone")
 		e.swJSON("POST", "/webpush/message/alice", tokB, "tea at five?", nil)
 		if got := push.wait("good", "tea at five?"); !strings.Contains(got, bob.String()) {
 			t.Fatalf("pushed text %s does not say who from", got)
@@ -68,6 +76,9 @@ func TestSparkWebPush(t *testing.T) {
 			t.Fatalf("flaky endpoint tried %d times, want 3", n)
 		}
 		eventually(t, 5*time.Second, "gone subscription tried once", func() bool { return push.hitCount("gone") == 1 })
+		eventually(t, 5*time.Second, "deliveries counted in the metrics", func() bool {
+			return delivered("ok")-okBefore >= 2 && delivered("gone")-goneBefore >= 1
+		})
 		e.swJSON("POST", "/webpush/notify/alice", tokB, `{"subject": "Reminder", "body": "the meeting", "actions": [{"action": "reply", "title": "Reply"}]}`, nil)
 		push.wait("good", `"subject":"Reminder"`)
 		push.wait("flaky", `"subject":"Reminder"`)
